@@ -1,0 +1,123 @@
+"""Settings: built once from QUORUMBOT_* environment variables and an optional TOML/YAML file.
+
+Precedence, highest first: explicit arguments, environment, the settings file, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+CONFIG_ENV = "QUORUMBOT_CONFIG"
+
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+class LabSettings(BaseModel):
+    """Where the lab keeps its state and its cached node image, and where Debian comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    state_dir: Path = Path("/var/lib/quorumbot/labs")
+    """One folder per lab: node overlays, keys, console logs, state.json."""
+    cache_dir: Path = Field(default_factory=lambda: _cache_home() / "quorumbot")
+    """The debootstrapped base image, rebuilt only when its package list changes."""
+    debian_mirror: str = "http://deb.debian.org/debian"
+    boot_timeout_s: float = Field(default=120.0, gt=0)
+    """How long `lab up` waits for every node to boot and the cluster to become quorate."""
+
+
+class Settings(BaseSettings):
+    """Everything quorumbot can be told; unknown keys are errors, so typos never pass silently."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QUORUMBOT_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    lab: LabSettings = Field(default_factory=LabSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _FileSource(settings_cls))
+
+
+# The settings file chosen at run time; read by _FileSource while load_settings() builds.
+_file_values: ContextVar[dict[str, Any] | None] = ContextVar("_file_values", default=None)
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Values from the TOML/YAML settings file, beneath the environment (sources deep-merge)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        values = _file_values.get() or {}
+        return values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_file_values.get() or {})
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """Parse a TOML or YAML settings file into a mapping, or raise ConfigError saying why not."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc.strerror}"]) from exc
+    try:
+        if path.suffix == ".toml":
+            data: object = tomllib.loads(text)
+        elif path.suffix in {".yaml", ".yml"}:
+            data = yaml.safe_load(text)
+        else:
+            raise ConfigError(str(path), ["unknown file type: use .toml, .yaml or .yml"])
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), [f"not valid {path.suffix[1:].upper()}: {exc}"]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), ["the top level must be a table/mapping of settings"])
+    return data
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Build Settings once; a wrong key or value raises ConfigError naming key, problem, expectation."""
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
+    sources = "QUORUMBOT_* environment" + (f" and {path}" if path else "")
+    token = _file_values.set(read_settings_file(path) if path else {})
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(sources, [describe_error(e) for e in exc.errors()]) from None
+    finally:
+        _file_values.reset(token)
+
+
+def describe_error(error: Any) -> str:
+    """One line: which key, what is wrong, what is expected."""
+    key = ".".join(str(part) for part in error.get("loc", ())) or "(top level)"
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return f"{key}: unknown setting (check the spelling; see `quorumbot config show`)"
+    given = error.get("input")
+    shown = f" (got {given!r})" if not isinstance(given, dict | list) else ""
+    return f"{key}: {error.get('msg', 'invalid value')}{shown}"
