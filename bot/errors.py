@@ -6,7 +6,17 @@ returns a value instead; exceptions are for callers that must stop.
     BotError
     ├── ConfigError        a setting or settings file is wrong (key, problem, what is expected)
     ├── UsageError         a command was called with bad arguments (message + usage)
-    └── LabError           the lab could not be built, started, faulted or torn down
+    ├── LabError           the lab could not be built, started, faulted or torn down
+    ├── InventoryError     the inventory cannot do that (duplicate cluster, bad file, …)
+    │   ├── UnknownCluster     name, the names we know
+    │   └── UnknownNode        cluster, name, the names we know
+    └── SshError           node, argv: something between us and a node went wrong
+        ├── HostUnreachable    no TCP connection or SSH handshake within the timeout
+        ├── HostKeyUnknown     no trusted key recorded yet: fingerprint offered for `trust`
+        ├── HostKeyMismatch    the node presented another key than the trusted one
+        ├── AuthFailed         the node refused our key
+        ├── CommandTimeout     the command outlived its timeout (partial output kept)
+        └── CommandFailed      non-zero exit where success was required
 """
 
 from __future__ import annotations
@@ -32,3 +42,80 @@ class UsageError(BotError):
 
 class LabError(BotError):
     """The lab could not do what was asked; the message says which step failed and why."""
+
+
+class InventoryError(BotError):
+    """The inventory cannot do what was asked; nothing was changed."""
+
+
+class UnknownCluster(InventoryError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name = name
+        self.known = known
+        hint = f"known clusters: {', '.join(known)}" if known else "the inventory is empty"
+        super().__init__(f"no cluster named {name!r} ({hint})")
+
+
+class UnknownNode(InventoryError):
+    def __init__(self, cluster: str, name: str, known: list[str]) -> None:
+        self.cluster = cluster
+        self.name = name
+        hint = f"its nodes: {', '.join(known)}" if known else "it has no such node"
+        super().__init__(f"cluster {cluster!r} has no node {name!r} ({hint})")
+
+
+class SshError(BotError):
+    """Base of SSH failures; ``node`` and ``argv`` say where and what."""
+
+    def __init__(self, node: str, message: str, argv: tuple[str, ...] = ()) -> None:
+        self.node = node
+        self.argv = argv
+        super().__init__(f"{node}: {message}")
+
+
+class HostUnreachable(SshError):
+    """The node did not answer (TCP connect, handshake or login) within the timeout."""
+
+
+class HostKeyUnknown(SshError):
+    """We hold no trusted host key for the node; ``fingerprint`` is what it offered."""
+
+    def __init__(self, node: str, fingerprint: str | None) -> None:
+        self.fingerprint = fingerprint
+        offered = f" (it offers {fingerprint})" if fingerprint else ""
+        super().__init__(
+            node,
+            f"host key not trusted yet{offered}; check it, then `quorumbot inventory trust {node}`",
+        )
+
+
+class HostKeyMismatch(SshError):
+    """The node presented a different host key than the trusted one: refused, never learned."""
+
+
+class AuthFailed(SshError):
+    """The node refused our credentials."""
+
+
+class CommandTimeout(SshError):
+    """A command ran past its timeout; partial output is kept."""
+
+    def __init__(self, node: str, argv: tuple[str, ...], timeout_s: float, stdout: str) -> None:
+        self.timeout_s = timeout_s
+        self.stdout = stdout
+        super().__init__(node, f"timed out after {timeout_s:g}s: {' '.join(argv)}", argv)
+
+
+class CommandFailed(SshError):
+    """A command that had to succeed exited non-zero."""
+
+    def __init__(
+        self, node: str, argv: tuple[str, ...], exit_status: int, stdout: str, stderr: str
+    ) -> None:
+        self.exit_status = exit_status
+        self.stdout = stdout
+        self.stderr = stderr
+        last = (stderr or stdout).strip().splitlines()
+        super().__init__(
+            node, f"exit {exit_status}: {' '.join(argv)}: {last[-1] if last else 'no output'}", argv
+        )

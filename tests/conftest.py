@@ -50,3 +50,14 @@ def lab(lab_settings: LabSettings) -> Iterator[Lab]:
         yield the_lab
     finally:
         the_lab.down(report=lambda _: None)
+
+
+@pytest.fixture
+def healed(lab: Lab) -> Iterator[Lab]:
+    """The lab, healthy before the test and healed (and checked whole) after it."""
+    lab.wait_healthy(timeout_s=60)
+    try:
+        yield lab
+    finally:
+        status = lab.heal(None, wait=True, report=lambda _: None)
+        assert status.healthy

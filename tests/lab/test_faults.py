@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,17 +16,6 @@ pytestmark = pytest.mark.lab
 FAULTED = "qbt3"  # node 3 of the session lab
 WITNESS = "qbt1"
 DETECT_S = 15.0  # the issue's bound for link-down; every fault here shows well within it
-
-
-@pytest.fixture
-def healed(lab: Lab) -> Iterator[Lab]:
-    """The lab, healthy before the test and healed (and checked whole) after it."""
-    lab.wait_healthy(timeout_s=60)
-    try:
-        yield lab
-    finally:
-        status = lab.heal(None, wait=True, report=lambda _: None)
-        assert status.healthy
 
 
 def now_for_journal() -> str:

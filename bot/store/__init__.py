@@ -1,0 +1,1 @@
+"""The only package that talks to the database (SQLAlchemy 2 async; SQLite or PostgreSQL)."""
