@@ -48,6 +48,8 @@ class SshOptions(BaseModel):
     """OpenSSH's MaxSessions defaults to 10 channels per connection; stay below it."""
 
 
+OPEN_ATTEMPTS = 8  # channel opens refused while sshd reaps closed sessions: about 3 s of backoff
+
 AuditSink = Callable[[AuditRecord], Awaitable[None]]
 
 
@@ -140,32 +142,63 @@ class SshPool:
         start: float,
     ) -> CommandResult:
         command = shlex.join(argv)
-        for attempt in (1, 2):
+        delay_s = 0.05
+        problem: Exception | None = None
+        for _attempt in range(OPEN_ATTEMPTS):
             conn, channels = await self._connection(node)
-            try:
-                async with channels:
-                    done = await conn.run(
-                        command, check=False, timeout=limit_s, input=input_text,
-                        encoding="utf-8", errors="replace",
-                    )  # fmt: skip
-            except asyncssh.TimeoutError as exc:
-                raise CommandTimeout(node.name, argv, limit_s, _text(exc.stdout)) from exc
-            except (asyncssh.ConnectionLost, asyncssh.ChannelOpenError, BrokenPipeError) as exc:
-                # A connection that died since its last use: reconnect once, then give up.
-                await self._drop(node)
-                if attempt == 2:
-                    raise HostUnreachable(node.name, f"connection lost: {exc}", argv) from exc
-                continue
-            return CommandResult(
-                node=node.name,
-                argv=argv,
-                exit_status=done.exit_status if done.exit_status is not None else -1,
-                stdout=_text(done.stdout),
-                stderr=_text(done.stderr),
-                started_at=started_at,
-                duration_s=time.perf_counter() - start,
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
+            async with channels:
+                try:
+                    process = await conn.create_process(
+                        command, input=input_text, encoding="utf-8", errors="replace"
+                    )
+                except asyncssh.ChannelOpenError as exc:
+                    # sshd frees a session slot a moment after the channel closes, so it may
+                    # refuse with "no more sessions" although we keep under MaxSessions. Wait
+                    # and retry on the same connection: reconnecting would kill the others.
+                    problem = exc
+                    if conn.is_closed():
+                        await self._drop(node)
+                except (asyncssh.ConnectionLost, BrokenPipeError, ConnectionError) as exc:
+                    problem = exc  # the command never started, so trying again is safe
+                    await self._drop(node)
+                else:
+                    return await self._finish(process, node, argv, limit_s, started_at, start)
+            await asyncio.sleep(delay_s)
+            delay_s = min(delay_s * 2, 1.0)
+        raise HostUnreachable(node.name, f"could not start a command: {problem}", argv)
+
+    async def _finish(
+        self,
+        process: asyncssh.SSHClientProcess[str],
+        node: Node,
+        argv: tuple[str, ...],
+        limit_s: float,
+        started_at: datetime,
+        start: float,
+    ) -> CommandResult:
+        try:
+            done = await process.wait(check=False, timeout=limit_s)
+        except asyncssh.TimeoutError as exc:
+            raise CommandTimeout(node.name, argv, limit_s, _text(exc.stdout)) from exc
+        except (asyncssh.ConnectionLost, BrokenPipeError, ConnectionError) as exc:
+            # Never re-run here: the command may have changed something before we lost it.
+            await self._drop(node)
+            raise HostUnreachable(
+                node.name, f"connection lost while the command ran; its outcome is unknown: {exc}",
+                argv,
+            ) from exc  # fmt: skip
+        stderr = _text(done.stderr)
+        if done.exit_status is None:
+            stderr += f"\n[no exit status: {done.exit_signal or 'channel closed'}]"
+        return CommandResult(
+            node=node.name,
+            argv=argv,
+            exit_status=done.exit_status if done.exit_status is not None else -1,
+            stdout=_text(done.stdout),
+            stderr=stderr,
+            started_at=started_at,
+            duration_s=time.perf_counter() - start,
+        )
 
     async def _connection(
         self, node: Node
