@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
 
 CONFIG_ENV = "QUORUMBOT_CONFIG"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:////var/lib/quorumbot/quorumbot.db"
 
 
 def _cache_home() -> Path:
@@ -39,6 +40,22 @@ class LabSettings(BaseModel):
     """How long `lab up` waits for every node to boot and the cluster to become quorate."""
 
 
+class SshSettings(BaseModel):
+    """Timeouts and limits; the defaults suit a LAN cluster seen from a bot next to it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    """TCP connect + handshake + login; past it the node counts as unreachable."""
+    command_timeout_s: float = Field(default=30.0, gt=0)
+    keepalive_interval_s: float = Field(default=10.0, ge=0)
+    keepalive_count_max: int = Field(default=3, ge=1)
+    max_handshakes: int = Field(default=8, ge=1)
+    """Handshakes cost client CPU (asyncssh #573); bound how many run at once."""
+    channels_per_connection: int = Field(default=8, ge=1, le=10)
+    """OpenSSH's MaxSessions defaults to 10 channels per connection; stay below it."""
+
+
 class Settings(BaseSettings):
     """Everything quorumbot can be told; unknown keys are errors, so typos never pass silently."""
 
@@ -47,6 +64,9 @@ class Settings(BaseSettings):
     )
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    """SQLAlchemy async URL: sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PW@HOST/DB."""
+    ssh: SshSettings = Field(default_factory=SshSettings)
     lab: LabSettings = Field(default_factory=LabSettings)
 
     @classmethod

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Self
 
 import asyncssh
-from pydantic import BaseModel, ConfigDict, Field
 
+from bot.config import SshSettings
 from bot.errors import (
     AuthFailed,
     CommandFailed,
@@ -30,23 +30,6 @@ from bot.errors import (
     SshError,
 )
 from bot.model import AuditRecord, CommandResult, Node
-
-
-class SshOptions(BaseModel):
-    """Timeouts and limits; the defaults suit a LAN cluster seen from a bot next to it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    connect_timeout_s: float = Field(default=5.0, gt=0)
-    """TCP connect + handshake + login; past it the node counts as unreachable."""
-    command_timeout_s: float = Field(default=30.0, gt=0)
-    keepalive_interval_s: float = Field(default=10.0, ge=0)
-    keepalive_count_max: int = Field(default=3, ge=1)
-    max_handshakes: int = Field(default=8, ge=1)
-    """Handshakes cost client CPU (asyncssh #573); bound how many run at once."""
-    channels_per_connection: int = Field(default=8, ge=1, le=10)
-    """OpenSSH's MaxSessions defaults to 10 channels per connection; stay below it."""
-
 
 OPEN_ATTEMPTS = 8  # channel opens refused while sshd reaps closed sessions: about 3 s of backoff
 
@@ -80,9 +63,9 @@ class SshPool:
     """Persistent, verified connections to nodes, shared by every check, sweep and runbook."""
 
     def __init__(
-        self, options: SshOptions | None = None, *, audit: AuditSink | None = None
+        self, options: SshSettings | None = None, *, audit: AuditSink | None = None
     ) -> None:
-        self.options = options or SshOptions()
+        self.options = options or SshSettings()
         self._audit = audit
         self._slots: dict[str, _Slot] = {}
         self._handshakes = asyncio.Semaphore(self.options.max_handshakes)

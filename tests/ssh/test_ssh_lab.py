@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import SshSettings
 from bot.errors import (
     AuthFailed,
     CommandFailed,
@@ -18,7 +19,7 @@ from bot.errors import (
 from bot.lab.faults import FaultKind, FaultParams
 from bot.lab.lab import Lab
 from bot.model import AuditRecord, Node
-from bot.ssh import SshOptions, SshPool, fingerprint
+from bot.ssh import SshPool, fingerprint
 from tests.lab.observe import model_nodes
 
 pytestmark = pytest.mark.lab
@@ -160,7 +161,7 @@ async def test_a_dead_node_does_not_delay_the_others(healed: Lab) -> None:
     nodes = model_nodes(healed)
     healed.fault("qbt3", FaultKind.LINK_DOWN, FaultParams())
     order: list[str] = []
-    async with SshPool(SshOptions(connect_timeout_s=2.0)) as pool:
+    async with SshPool(SshSettings(connect_timeout_s=2.0)) as pool:
 
         async def probe(node: Node) -> None:
             try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import EXIT_USAGE, app
+from bot.cli import app
+from bot.cli.common import EXIT_CANNOT_RUN
 
 runner = CliRunner()
 
@@ -44,17 +47,43 @@ def test_bad_lab_input_is_a_usage_error(
 ) -> None:
     """Each bad call exits with the usage code, names the problem, and creates nothing."""
     result = runner.invoke(app, argv)
-    assert result.exit_code == EXIT_USAGE, result.output
+    assert result.exit_code == EXIT_CANNOT_RUN, result.output
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
     assert not isolated_state.exists()
 
 
+def quorumbot(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_unknown_fault_kind_lists_the_choices() -> None:
-    """An unknown fault kind is refused by the parser, which lists the valid kinds."""
-    result = runner.invoke(app, ["lab", "fault", "lab3", "meteor"])
-    assert result.exit_code == EXIT_USAGE
-    assert "link-down" in result.output
+    """An unknown fault kind is refused with exit 3 (not click's 2), listing the valid kinds."""
+    done = quorumbot("lab", "fault", "lab3", "meteor")
+    assert done.returncode == EXIT_CANNOT_RUN
+    assert "link-down" in done.stderr
+
+
+def test_missing_arguments_exit_3_without_a_traceback() -> None:
+    """A missing argument is a usage message and exit 3."""
+    done = quorumbot("lab", "fault")
+    assert done.returncode == EXIT_CANNOT_RUN
+    assert "Missing" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_our_own_errors_exit_3_from_the_real_script(tmp_path: Path) -> None:
+    """A bad value caught by quorumbot itself exits 3 with one line on stderr."""
+    done = quorumbot("lab", "up", "--nodes", "1")
+    assert done.returncode == EXIT_CANNOT_RUN
+    assert done.stderr.strip() == "error: invalid node count 1: a lab has 2 to 32 nodes"
 
 
 def test_config_check_reports_a_bad_file(tmp_path: Path) -> None:
@@ -62,7 +91,7 @@ def test_config_check_reports_a_bad_file(tmp_path: Path) -> None:
     path = tmp_path / "q.toml"
     path.write_text("[lab]\nboot_timeout_s = -5\n")
     result = runner.invoke(app, ["config", "check", "--config", str(path)])
-    assert result.exit_code == EXIT_USAGE
+    assert result.exit_code == EXIT_CANNOT_RUN
     assert "lab.boot_timeout_s" in result.output
 
 

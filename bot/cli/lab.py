@@ -1,120 +1,36 @@
-"""The `quorumbot` command line: parse, call, print.
-
-Exit codes: 0 success, 1 the command ran and found a problem, 2 bad usage, 3 could not run.
-"""
+"""`quorumbot lab ...`: a real corosync cluster on this machine."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 
-from bot import __version__
-from bot.config import LabSettings, Settings, load_settings
-from bot.errors import BotError, ConfigError, UsageError
+from bot.cli.common import (
+    EXIT_PROBLEM,
+    ConfigOption,
+    answers_errors,
+    out,
+    progress,
+    settings_from,
+)
+from bot.config import LabSettings
+from bot.errors import UsageError
 from bot.lab.faults import DESCRIPTIONS, FaultKind, FaultParams
 from bot.lab.lab import Lab, LabStatus, status_json
 
-EXIT_PROBLEM = 1
-EXIT_USAGE = 2
-EXIT_CANNOT_RUN = 3
-
-app = typer.Typer(
-    no_args_is_help=True,
-    add_completion=False,
-    help="quorumbot keeps corosync clusters healthy: diagnose, alert, repair.",
-    pretty_exceptions_enable=False,
-)
 lab_app = typer.Typer(no_args_is_help=True, help="A real corosync cluster on this machine.")
-config_app = typer.Typer(no_args_is_help=True, help="Check and show settings.")
-app.add_typer(lab_app, name="lab")
-app.add_typer(config_app, name="config")
 
-out = Console()
-err = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Settings file (.toml/.yaml); also QUORUMBOT_CONFIG."),
-]
 LabName = Annotated[str, typer.Option("--name", help="Lab name (1-8 lowercase letters/digits).")]
-
-
-def fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def answers_errors() -> Iterator[None]:
-    """Turn our errors into one clear line and an exit code; never a traceback."""
-    try:
-        yield
-    except UsageError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
-    except BotError as exc:
-        fail(str(exc), EXIT_CANNOT_RUN)
-
-
-def settings_from(config: Path | None) -> Settings:
-    with answers_errors():
-        return load_settings(config)
 
 
 def lab_settings(config: Path | None) -> LabSettings:
     return settings_from(config).lab
-
-
-@contextmanager
-def progress(title: str) -> Iterator[Callable[[str], None]]:
-    """A spinner with the current step, and each finished step printed above it."""
-    with err.status(title) as spinner:
-
-        def report(step: str) -> None:
-            err.print(f"  {step}", highlight=False)
-            spinner.update(f"{title}: {step}")
-
-        yield report
-
-
-@app.callback(invoke_without_command=True)
-def root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    if version:
-        out.print(f"quorumbot {__version__}")
-        raise typer.Exit(0)
-
-
-# -- config --------------------------------------------------------------------------------
-
-
-@config_app.command("check")
-def config_check(config: ConfigOption = None) -> None:
-    """Validate settings from the environment and the settings file; explain every error."""
-    settings = settings_from(config)
-    source = config or os.environ.get("QUORUMBOT_CONFIG") or "environment only"
-    out.print(f"[green]settings are valid[/] ({source})")
-    del settings
-
-
-@config_app.command("show")
-def config_show(config: ConfigOption = None) -> None:
-    """Print the effective settings (secrets masked) as JSON."""
-    out.print_json(settings_from(config).model_dump_json())
-
-
-# -- lab -----------------------------------------------------------------------------------
 
 
 @lab_app.command("up")
@@ -211,25 +127,6 @@ def lab_down(name: LabName = "lab", config: ConfigOption = None) -> None:
     out.print(f"lab {name}: " + ("removed" if removed else "nothing to remove"))
 
 
-# -- demo ----------------------------------------------------------------------------------
-
-
-@app.command("demo")
-def demo(
-    nodes: Annotated[int, typer.Option("--nodes", "-n", help="Lab size.")] = 3,
-    config: ConfigOption = None,
-) -> None:
-    """Bring up the lab and show its health (the full bot demo grows here)."""
-    lab_up(nodes=nodes, name="lab", token_ms=1000, config=config)
-    out.print(
-        "\nThe lab is up. Try: [bold]quorumbot lab fault lab3 link-down[/], "
-        "[bold]quorumbot lab status[/], [bold]quorumbot lab heal[/], [bold]quorumbot lab down[/]."
-    )
-
-
-# -- helpers -------------------------------------------------------------------------------
-
-
 def _fault_params(**values: int) -> FaultParams:
     try:
         return FaultParams(**values)
@@ -256,7 +153,3 @@ def print_status(status: LabStatus) -> None:
         )
     out.print(table)
     out.print("[green]healthy[/]" if status.healthy else "[yellow]not healthy[/]")
-
-
-def main() -> None:
-    app()
