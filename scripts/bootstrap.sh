@@ -12,6 +12,7 @@ APT_PACKAGES=(
     debootstrap systemd-container      # the lab: node root filesystem and systemd-nspawn
     iproute2 iptables chrony           # the lab: bridge/veth/netns, faults, NTP server for the nodes
     openssh-client                     # lab ssh and host-key tooling
+    postgresql                         # the store is tested on PostgreSQL as well as SQLite
 )
 
 missing=()

@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import LabSettings
 from bot.lab.lab import Lab
+from tests.support import postgres
 
 # Tests get their own state folder so a developer's own `lab` is never touched.
 TEST_LAB_STATE = Path("/var/lib/quorumbot/test-labs")
@@ -34,6 +35,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "lab" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A private PostgreSQL server for the session (skips where one cannot be started)."""
+    reason = postgres.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with postgres.postgres_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
