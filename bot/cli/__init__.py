@@ -9,6 +9,7 @@ import typer
 from bot import __version__
 from bot.cli.common import EXIT_CANNOT_RUN, ConfigOption, out
 from bot.cli.config import config_app
+from bot.cli.diagnose import diagnose, list_checks
 from bot.cli.inventory import inventory_app
 from bot.cli.lab import lab_app, lab_up
 
@@ -21,6 +22,8 @@ app = typer.Typer(
 app.add_typer(lab_app, name="lab")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(config_app, name="config")
+app.command("diagnose")(diagnose)
+app.command("checks")(list_checks)
 
 
 @app.callback(invoke_without_command=True)
