@@ -19,6 +19,7 @@ from typing import Self
 
 import asyncssh
 
+from bot.batch import BatchItem, build_script, parse_output
 from bot.config import SshSettings
 from bot.errors import (
     AuthFailed,
@@ -45,8 +46,16 @@ def fingerprint(public_key: str) -> str:
 def _connection_key(node: Node) -> str:
     """Connections are reused per node *and* per way of reaching it: a re-trusted or moved node
     gets a fresh connection."""
-    parts = (node.cluster, node.name, node.address, str(node.port), node.user,
-             str(node.key_path), node.host_key or "", node.jump or "")  # fmt: skip
+    parts = (
+        node.cluster,
+        node.name,
+        node.address,
+        str(node.port),
+        node.user,
+        str(node.key_path),
+        node.host_key or "",
+        node.jump or "",
+    )
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -115,6 +124,78 @@ class SshPool:
             raise CommandFailed(node.name, argv, result.exit_status, result.stdout, result.stderr)
         return result
 
+    async def run_batch(
+        self,
+        node: Node,
+        items: Sequence[BatchItem],
+        *,
+        actor: str,
+        reason: str,
+    ) -> dict[int, CommandResult]:
+        """Run every item at once in one channel; results by item index, each audited alone.
+
+        Items that did not report (the batch was cut short) are absent from the result. A
+        connection problem raises like ``run`` does.
+        """
+        started_at = datetime.now(UTC)
+        start = time.perf_counter()
+        limit_s = max((i.timeout_s for i in items), default=1.0) + 5.0
+        try:
+            done = await self._run(
+                node, ("bash", "-c", build_script(items)), limit_s, None, started_at, start
+            )
+        except SshError as exc:
+            for item in items:
+                await self._record(node, item.argv, actor, reason, started_at, start, None, exc)
+            raise
+        parsed = parse_output(done.stdout, len(items))
+        results: dict[int, CommandResult] = {}
+        for index, item in enumerate(items):
+            one = parsed.get(index)
+            result = None
+            if one is not None:
+                result = CommandResult(
+                    node=node.name,
+                    argv=item.argv,
+                    exit_status=one.exit_status,
+                    stdout=one.stdout,
+                    stderr=one.stderr,
+                    started_at=started_at,
+                    duration_s=one.duration_s,
+                )
+                results[index] = result
+            await self._audit_batch_item(node, item, actor, reason, started_at, result, done)
+        return results
+
+    async def _audit_batch_item(
+        self,
+        node: Node,
+        item: BatchItem,
+        actor: str,
+        reason: str,
+        started_at: datetime,
+        result: CommandResult | None,
+        batch: CommandResult,
+    ) -> None:
+        if self._audit is None:
+            return
+        missing = f"no result in the batch (batch exit {batch.exit_status})"
+        await self._audit(
+            AuditRecord(
+                at=started_at,
+                actor=actor,
+                reason=reason,
+                cluster=node.cluster,
+                node=node.name,
+                argv=item.argv,
+                exit_status=result.exit_status if result else None,
+                error=None if result else missing,
+                duration_s=result.duration_s if result else batch.duration_s,
+                stdout_bytes=len(result.stdout.encode()) if result else 0,
+                stderr_bytes=len(result.stderr.encode()) if result else 0,
+            )
+        )
+
     async def _run(
         self,
         node: Node,
@@ -167,9 +248,10 @@ class SshPool:
             # Never re-run here: the command may have changed something before we lost it.
             await self._drop(node)
             raise HostUnreachable(
-                node.name, f"connection lost while the command ran; its outcome is unknown: {exc}",
+                node.name,
+                f"connection lost while the command ran; its outcome is unknown: {exc}",
                 argv,
-            ) from exc  # fmt: skip
+            ) from exc
         stderr = _text(done.stderr)
         if done.exit_status is None:
             stderr += f"\n[no exit status: {done.exit_signal or 'channel closed'}]"
@@ -248,12 +330,19 @@ class SshPool:
             async with self._handshakes:
                 key = await asyncio.wait_for(
                     asyncssh.get_server_host_key(
-                        node.address, node.port, tunnel=node.jump or (), config=None,
-                        server_host_key_algs=["ssh-ed25519", "ecdsa-sha2-nistp256",
-                                              "rsa-sha2-512", "rsa-sha2-256"],
+                        node.address,
+                        node.port,
+                        tunnel=node.jump or (),
+                        config=None,
+                        server_host_key_algs=[
+                            "ssh-ed25519",
+                            "ecdsa-sha2-nistp256",
+                            "rsa-sha2-512",
+                            "rsa-sha2-256",
+                        ],
                     ),
                     self.options.connect_timeout_s,
-                )  # fmt: skip
+                )
         except (OSError, asyncssh.Error, TimeoutError) as exc:
             raise HostUnreachable(node.name, _describe_connect_error(node, exc)) from exc
         if key is None:

@@ -9,15 +9,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from bot.diagnostics.commands import Command, ping_command, state_commands
+from bot.batch import TIMED_OUT, BatchItem
+from bot.diagnostics.commands import ping_command, state_commands
 from bot.diagnostics.facts import ClusterFacts, NodeFacts, Reach
-from bot.errors import (
-    AuthFailed,
-    CommandTimeout,
-    HostKeyMismatch,
-    HostKeyUnknown,
-    SshError,
-)
+from bot.errors import AuthFailed, HostKeyMismatch, HostKeyUnknown, SshError
 from bot.model import Cluster, Node
 from bot.ssh import SshPool
 
@@ -32,13 +27,20 @@ async def collect(
     reason: str,
     nodes: list[str] | None = None,
     journal_window_s: int = DEFAULT_JOURNAL_WINDOW_S,
+    state: bool = True,
     network: bool = True,
     ping_count: int = 10,
 ) -> ClusterFacts:
-    """Collect state from ``nodes`` (default: all), then, with ``network``, ping every pair."""
+    """Collect state from ``nodes`` (default: all), then, with ``network``, ping every pair.
+
+    ``state=False`` runs only the network probes (for benchmarks that time the two apart).
+    """
     chosen = [n for n in cluster.nodes if nodes is None or n.name in nodes]
     facts = await asyncio.gather(
-        *(_collect_node(pool, cluster, n, actor, reason, journal_window_s) for n in chosen)
+        *(
+            _collect_node(pool, cluster, n, actor, reason, journal_window_s, state=state)
+            for n in chosen
+        )
     )
     by_name = {f.node.name: f for f in facts}
     if network:
@@ -58,43 +60,36 @@ async def collect(
 
 
 async def _collect_node(
-    pool: SshPool, cluster: Cluster, node: Node, actor: str, reason: str, window_s: int
+    pool: SshPool,
+    cluster: Cluster,
+    node: Node,
+    actor: str,
+    reason: str,
+    window_s: int,
+    *,
+    state: bool,
 ) -> NodeFacts:
     facts = NodeFacts(node=node, reach=Reach.OK)
-    first, *rest = state_commands(cluster.flavor, node.name, window_s)
-    # One command first: it opens (or proves) the connection, so a dead node costs one
-    # connect timeout instead of one per command.
+    commands = state_commands(cluster.flavor, node.name, window_s) if state else []
+    items = [BatchItem(c.argv, c.timeout_s) for c in commands]
     try:
-        await _run_into(pool, node, first, facts, actor, reason)
+        if not items:
+            # A network-only sweep still proves the connection before pinging from it.
+            await pool.run(node, ("true",), actor=actor, reason=reason)
+            return facts
+        results = await pool.run_batch(node, items, actor=actor, reason=reason)
     except SshError as exc:
         facts.reach, facts.reach_error = _reach_of(exc), str(exc)
         return facts
-    await asyncio.gather(
-        *(_run_into(pool, node, c, facts, actor, reason, tolerate=True) for c in rest)
-    )
+    for index, command in enumerate(commands):
+        result = results.get(index)
+        if result is None:
+            facts.failures[command.probe] = "no result (the batch was cut short)"
+        elif result.exit_status in TIMED_OUT:
+            facts.failures[command.probe] = f"timed out after {command.timeout_s:g}s"
+        else:
+            facts.results[command.probe] = result
     return facts
-
-
-async def _run_into(
-    pool: SshPool,
-    node: Node,
-    command: Command,
-    facts: NodeFacts,
-    actor: str,
-    reason: str,
-    *,
-    tolerate: bool = False,
-) -> None:
-    try:
-        facts.results[command.probe] = await pool.run(
-            node, command.argv, actor=actor, reason=reason, timeout_s=command.timeout_s
-        )
-    except CommandTimeout as exc:
-        facts.failures[command.probe] = f"timed out after {exc.timeout_s:g}s"
-    except SshError as exc:
-        if not tolerate:
-            raise
-        facts.failures[command.probe] = str(exc)
 
 
 async def _ping_peers(
