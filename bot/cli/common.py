@@ -25,8 +25,9 @@ EXIT_CANNOT_RUN = 3
 
 T = TypeVar("T")
 
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: long lines (fingerprints, paths, one-line errors) stay whole for copy and grep.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
+from bot import discovery
 from bot.cli.common import (
     EXIT_CANNOT_RUN,
     ConfigOption,
+    answers_errors,
     err,
     fail,
     out,
@@ -20,9 +24,15 @@ from bot.cli.common import (
     settings_from,
 )
 from bot.config import Settings
-from bot.errors import InventoryError, UsageError
-from bot.inventory import dump_inventory_yaml, parse_inventory_yaml, parse_lab_status
-from bot.model import Cluster, Node
+from bot.errors import InventoryError, SshError, UsageError
+from bot.inventory import (
+    ClusterEntry,
+    NodeEntry,
+    dump_inventory_yaml,
+    parse_inventory_yaml,
+    parse_lab_status,
+)
+from bot.model import Cluster, Flavor, Node
 from bot.ssh import SshPool, fingerprint
 from bot.store.database import open_database
 from bot.store.repos import InventoryRepo
@@ -227,3 +237,146 @@ async def find_node(repo: InventoryRepo, name: str, cluster: str | None) -> Node
         clusters = ", ".join(n.cluster for n in matches)
         raise UsageError(f"node {name!r} is in several clusters ({clusters}); add --cluster")
     return matches[0]
+
+
+@inventory_app.command("add-cluster")
+def inventory_add_cluster(
+    name: Annotated[str, typer.Argument(help="A name for the cluster in quorumbot.")],
+    seed_node: Annotated[str, typer.Option("--seed-node", help="Address of any cluster node.")],
+    flavor: Annotated[
+        Flavor | None, typer.Option("--flavor", help="proxmox or corosync (default: detect).")
+    ] = None,
+    user: Annotated[str, typer.Option("--user", help="SSH user.")] = "root",
+    key: Annotated[Path | None, typer.Option("--key", help="SSH private key file.")] = None,
+    port: Annotated[int, typer.Option("--port", help="SSH port.")] = 22,
+    jump: Annotated[
+        str | None, typer.Option("--jump", help="Jump host [user@]host[:port].")
+    ] = None,
+    trust_on_add: Annotated[
+        bool,
+        typer.Option("--trust-on-add", help="Trust every node's current host key (printed)."),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Read the cluster's nodelist from one node and add every node to the inventory."""
+    settings = settings_from(config)
+    with answers_errors():
+        try:
+            entry = NodeEntry(
+                name="seed", address=seed_node, port=port, user=user, key=key, jump=jump
+            )
+            ClusterEntry(name=name, nodes=(entry,))
+        except ValidationError as exc:
+            options = {
+                "address": "--seed-node",
+                "port": "--port",
+                "user": "--user",
+                "jump": "--jump",
+                "name": "NAME",
+            }
+            raise UsageError(
+                "; ".join(
+                    f"{options.get(str(e['loc'][-1]), e['loc'][-1])}: {e['msg']}"
+                    for e in exc.errors()
+                )
+            ) from None
+        if key is not None and not os.access(key, os.R_OK):
+            raise UsageError(f"cannot read the SSH key {key}")
+
+    seed = Node(
+        cluster=name,
+        name=entry.address,
+        address=entry.address,
+        port=port,
+        user=user,
+        key_path=key,
+        jump=jump,
+    )
+
+    async def fetch_seed_key() -> str:
+        async with open_database(_url(settings)) as engine:
+            if name in await InventoryRepo(engine).names():
+                raise UsageError(f"cluster {name!r} is already in the inventory")
+        async with SshPool(settings.ssh) as pool:
+            return await pool.fetch_host_key(seed)
+
+    offered = run_async(fetch_seed_key)
+    out.print(f"{seed.address} presents {offered.split()[0]} {fingerprint(offered)}")
+    if not trust_on_add and not typer.confirm("Trust this key to read the cluster's nodelist?"):
+        raise typer.Exit(EXIT_CANNOT_RUN)
+    seed = seed.model_copy(update={"host_key": offered})
+
+    async def discover() -> Cluster:
+        async with SshPool(settings.ssh) as pool:
+            kind = flavor or await discovery.detect_flavor(pool, seed, "cli")
+            nodelist = await discovery.read_nodelist(pool, seed, kind, "cli")
+            cluster = discovery.cluster_from_nodelist(name, kind, seed, nodelist)
+            if trust_on_add:
+                cluster = await _trust_all(pool, cluster)
+        async with open_database(_url(settings)) as engine:
+            await InventoryRepo(engine).add(cluster)
+        return cluster
+
+    cluster = run_async(discover)
+    for n in cluster.nodes:
+        trust = (
+            f"trusted {fingerprint(n.host_key)}" if n.host_key else "NOT trusted (inventory trust)"
+        )
+        out.print(f"  {n.name} nodeid {n.nodeid} ring {' '.join(n.ring_addrs)}: {trust}")
+    out.print(f"added {cluster.name} ({cluster.flavor.value}, {len(cluster.nodes)} nodes)")
+
+
+async def _trust_all(pool: SshPool, cluster: Cluster) -> Cluster:
+    """Fetch and record each untrusted node's current key (--trust-on-add), printing each."""
+    nodes = []
+    for node in cluster.nodes:
+        if node.host_key is None:
+            try:
+                node = node.model_copy(update={"host_key": await pool.fetch_host_key(node)})
+            except SshError as exc:
+                err.print(f"  {node.name}: not trusted, could not fetch its key ({exc})")
+        nodes.append(node)
+    return cluster.model_copy(update={"nodes": tuple(nodes)})
+
+
+@inventory_app.command("refresh")
+def inventory_refresh(
+    cluster: Annotated[str, typer.Argument(help="Cluster name.")], config: ConfigOption = None
+) -> None:
+    """Re-read the nodelist from a reachable node; report and apply drift from the inventory."""
+    settings = settings_from(config)
+
+    async def work() -> discovery.Drift:
+        async with open_database(_url(settings)) as engine:
+            repo = InventoryRepo(engine)
+            known = await repo.get(cluster)
+            async with SshPool(settings.ssh) as pool:
+                nodelist, problems = None, []
+                for node in (n for n in known.nodes if n.host_key):
+                    try:
+                        nodelist = await discovery.read_nodelist(pool, node, known.flavor, "cli")
+                        seed = node
+                        break
+                    except SshError as exc:
+                        problems.append(str(exc))
+                if nodelist is None:
+                    raise InventoryError(
+                        f"no trusted node of {cluster!r} answered: {'; '.join(problems) or 'none'}"
+                    )
+            conf = discovery.cluster_from_nodelist(cluster, known.flavor, seed, nodelist)
+            found = discovery.drift(known, conf)
+            if found.any:
+                await repo.replace(discovery.merge_refresh(known, conf))
+            return found
+
+    found = run_async(work)
+    if not found.any:
+        out.print(f"{cluster}: the inventory matches corosync.conf")
+        return
+    for label, names in (
+        ("added", found.added),
+        ("removed", found.removed),
+        ("changed", found.changed),
+    ):
+        if names:
+            out.print(f"{cluster}: {label} {', '.join(names)}")

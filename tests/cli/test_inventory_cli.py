@@ -25,9 +25,14 @@ def quorumbot(
     env: dict[str, str], *argv: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *argv], input=stdin, env=env, capture_output=True,
-        text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", *argv],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 INVENTORY = """clusters:
@@ -116,3 +121,49 @@ def test_lab_import_and_trust_against_real_nodes(
     right = quorumbot(env, "inventory", "trust", "qbt2", "--fingerprint", real)
     assert right.returncode == 0, right.stderr
     assert "3/3" in quorumbot(env, "inventory", "list").stdout
+
+
+@pytest.mark.lab
+def test_add_cluster_discovers_every_node_and_refresh_repairs_drift(
+    env: dict[str, str], lab: Lab
+) -> None:
+    """add-cluster reads the nodelist from one node; refresh puts back a node we dropped."""
+    status = lab.status()
+    seed = status.nodes[0]
+    added = quorumbot(
+        env,
+        "inventory",
+        "add-cluster",
+        "qbt",
+        "--seed-node",
+        seed.address,
+        "--key",
+        seed.ssh_key,
+        "--trust-on-add",
+    )
+    assert added.returncode == 0, added.stderr
+    exported = quorumbot(env, "inventory", "export").stdout
+    for n in status.nodes:
+        assert n.host_key in exported  # every node trusted with its real key
+        assert n.ring0_addr in exported
+    assert "flavor: corosync" in exported
+
+    dropped = exported.split("  - name: qbt3")[0]
+    assert quorumbot(env, "inventory", "import", "--replace", "-", stdin=dropped).returncode == 0
+    refreshed = quorumbot(env, "inventory", "refresh", "qbt")
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert "added qbt3" in refreshed.stdout
+    assert "matches corosync.conf" in quorumbot(env, "inventory", "refresh", "qbt").stdout
+
+
+def test_add_cluster_refuses_bad_options_before_connecting(env: dict[str, str]) -> None:
+    """Bad address, port or key file are one-line errors with exit 3, and nothing is added."""
+    for argv, message in (
+        (("--seed-node", "a b"), "--seed-node"),
+        (("--seed-node", "198.18.0.1", "--port", "0"), "--port"),
+        (("--seed-node", "198.18.0.1", "--key", "/nonexistent/key"), "cannot read the SSH key"),
+    ):
+        done = quorumbot(env, "inventory", "add-cluster", "c1", *argv)
+        assert done.returncode == EXIT_CANNOT_RUN
+        assert message in done.stderr
+    assert "empty" in quorumbot(env, "inventory", "list").stdout
