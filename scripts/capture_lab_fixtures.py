@@ -1,6 +1,7 @@
 """Capture real tool outputs and journal excerpts from a lab, healthy and under every fault.
 
-Usage (as root, from the repository): .venv/bin/python scripts/capture_lab_fixtures.py [OUT]
+Usage (as root, from the repository):
+    .venv/bin/python scripts/capture_lab_fixtures.py [OUT [SCENARIO ...]]
 It brings up its own 3-node lab named "qbcap", writes OUT/<scenario>/<node>/<name>.out (stdout
 exactly as the tool printed it) with <name>.meta.json (argv, exit status, stderr, time, versions),
 regenerates OUT/PROVENANCE.md, and takes the lab down again.
@@ -9,6 +10,7 @@ regenerates OUT/PROVENANCE.md, and takes the lab down again.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -91,14 +93,21 @@ def capture(lab: Lab, out: Path, scenario: str, since: str) -> None:
 
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/lab")
+    only = set(sys.argv[2:])
+    unknown = only - {name for name, _, _ in SCENARIOS}
+    if unknown:
+        raise SystemExit(f"unknown scenario: {', '.join(sorted(unknown))}")
     lab = Lab(LabSettings(state_dir=Path("/var/lib/quorumbot/capture-labs")), LAB)
     lab.up(nodes=3, token_ms=1000, report=print)
     try:
         for scenario, kind, params in SCENARIOS:
+            if only and scenario not in only:
+                continue
             since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             if kind is not None:
                 lab.fault(FAULTED, kind, params)
             time.sleep(SETTLE_S)
+            shutil.rmtree(out / scenario, ignore_errors=True)
             capture(lab, out, scenario, since)
             print(f"captured {scenario}")
             lab.heal(None, wait=True, report=lambda _: None)
@@ -121,8 +130,10 @@ def write_provenance(out: Path, versions: dict[str, str]) -> None:
         "# Lab captures",
         "",
         "Real outputs captured by `scripts/capture_lab_fixtures.py` from a 3-node quorumbot lab",
-        f"(systemd-nspawn, Debian {versions['debian']}; {versions['corosync']}; "
-        f"libknet1 {versions['libknet']}; host kernel {versions['kernel']}),",
+        (
+            f"(systemd-nspawn, Debian {versions['debian']}; {versions['corosync']}; "
+            f"libknet1 {versions['libknet']}; host kernel {versions['kernel']}),"
+        ),
         "with `token: 1000`, knet, `secauth: on`. Node 1 is the witness, node 3 the faulted node.",
         "Each scenario starts from a healthy cluster, applies one `quorumbot lab fault` to node 3,",
         f"waits {SETTLE_S:.0f} s, then runs every command on both nodes through nsenter (so a node",

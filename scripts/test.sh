@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$QB_ROOT"
 
-echo "== ruff" && ruff check bot tests benchmarks && ruff format --check bot tests benchmarks
+echo "== ruff" && ruff check bot tests benchmarks scripts && ruff format --check bot tests benchmarks scripts
 echo "== mypy --strict" && mypy
 echo "== import-linter" && lint-imports
 echo "== pytest" && pytest "$@"

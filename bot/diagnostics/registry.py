@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.diagnostics.checks import reachability
+from bot.diagnostics.checks import config, reachability
 from bot.diagnostics.checks.base import Check
+from bot.diagnostics.commands import Probe
 from bot.errors import UsageError
 
 CHECKS: Final[tuple[Check, ...]] = (
@@ -13,6 +14,30 @@ CHECKS: Final[tuple[Check, ...]] = (
         id=reachability.CHECK_ID,
         description="every node answers over SSH with its trusted host key",
         fn=reachability.check,
+    ),
+    Check(
+        id=config.VALID,
+        description="each node's corosync.conf parses as corosync parses it and makes sense",
+        fn=config.check_valid,
+        needs=frozenset({Probe.LOCAL_CONF}),
+    ),
+    Check(
+        id=config.CONSISTENT,
+        description="corosync.conf is identical on every node (odd one out shown as a diff)",
+        fn=config.check_consistent,
+        needs=frozenset({Probe.LOCAL_CONF}),
+    ),
+    Check(
+        id=config.TRANSPORT,
+        description="every node uses the same transport and crypto",
+        fn=config.check_transport,
+        needs=frozenset({Probe.LOCAL_CONF}),
+    ),
+    Check(
+        id=config.PVE_COPY,
+        description="Proxmox: /etc/corosync/corosync.conf matches /etc/pve/corosync.conf",
+        fn=config.check_pve_copy,
+        needs=frozenset({Probe.PVE_CONF, Probe.LOCAL_CONF}),
     ),
 )
 

@@ -171,9 +171,15 @@ def _rewrite_conf(target: Target, record: ActiveFault, change: Callable[[str], s
 
 
 def _truncated(text: str) -> str:
-    """The file cut off mid-way, as a full disk or an interrupted copy leaves it."""
-    lines = text.splitlines(keepends=True)
-    return "".join(lines[: max(len(lines) * 3 // 5, 1)])
+    """The file cut off mid-line, as a full disk or an interrupted copy leaves it.
+
+    Cutting mid-line inside a section keeps the result unparsable ("Missing closing brace")
+    wherever the cut falls; a cut at a line boundary could leave a well-formed prefix.
+    """
+    cut = len(text) * 3 // 5
+    while cut > 1 and (text[cut - 1] in "{}\n" or text[cut - 1].isspace()):
+        cut -= 1
+    return text[:cut]
 
 
 def _raised_version(text: str) -> str:
