@@ -7,6 +7,7 @@ returns a value instead; exceptions are for callers that must stop.
     ├── ConfigError        a setting or settings file is wrong (key, problem, what is expected)
     ├── UsageError         a command was called with bad arguments (message + usage)
     ├── LabError           the lab could not be built, started, faulted or torn down
+    ├── ConfEditError      a corosync.conf edit was refused (bot.corosync.conf_edit)
     ├── InventoryError     the inventory cannot do that (duplicate cluster, bad file, …)
     │   ├── UnknownCluster     name, the names we know
     │   └── UnknownNode        cluster, name, the names we know

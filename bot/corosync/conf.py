@@ -1,11 +1,15 @@
 """corosync.conf read exactly as corosync reads it, kept byte for byte so it can be written back.
 
-The grammar is corosync's own line parser, ``parse_section()`` in ``exec/coroparse.c``
-(corosync main, 2022 revision). Every line is one of: ignorable (blank, or ``#`` as the first
-non-blank character), ``name {``, ``}``, or ``key: value``; the first ``{`` on a line wins over
-``:``, and an inline ``# ...`` after a value is part of the value. The few semantic rules that
+The grammar is corosync's own line parser, ``parse_section()`` in ``exec/coroparse.c`` (current
+main). Every line is one of: ignorable (blank, or ``#`` as the first non-blank character),
+``name {``, ``}``, or ``key: value``; the first ``{`` on a line wins over ``:``, and an inline
+``# ...`` after a value is part of the value. The few semantic rules that
 corosync checks while reading (numbers, ``uidgid`` items, ...) are left to
 ``bot.corosync.validate``: this module is only the grammar.
+
+corosync 3.1.7 (Debian 12, Proxmox VE 8) differs in two corners, as running its ``corosync -t``
+on generated files showed: byte 0xA0 is not yet a blank there (corosync PR #724), and an empty
+key is reported as ``Can't store key "" into icmap…`` rather than ``Key name can't be empty``.
 
 The document is a concrete syntax tree: ``ConfDocument.lines`` keeps each original line with its
 terminator, so ``doc.text`` is the input unchanged, and the section tree points into those lines.
@@ -21,8 +25,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-# coroparse.c treats these bytes as blanks; 0xA0 is a *byte*, so a UTF-8 "à" (C3 A0) at the end
-# of a value loses its second byte there too. We parse bytes to reproduce that faithfully.
+# coroparse.c treats these bytes as blanks (0xA0 since PR #724, for pasted no-break spaces); it is
+# a *byte*, so a UTF-8 "à" (C3 A0) ending a value loses its second byte. Hence we parse bytes.
 _BLANK_BYTES = b" \t\xa0"
 # parse_section() reads with fgets(line, 512, fp): at most 511 bytes per read, newline included.
 _FGETS_MAX = 511

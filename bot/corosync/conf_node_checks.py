@@ -31,6 +31,7 @@ def _nodeid_of(c: CheckContext, node: NodeConfig) -> tuple[int | None, bool]:
 
 
 def check_nodes(c: CheckContext) -> Iterator[ConfFinding]:
+    """Each node has ring0_addr and a usable nodeid; nodeids and names are unique."""
     nodes = c.conf.nodes
     if not nodes:
         yield finding(
@@ -51,13 +52,18 @@ def check_nodes(c: CheckContext) -> Iterator[ConfFinding]:
         if "nodeid" in node.raw and node.nodeid is None:
             pass  # reported by _numbers
         elif not node.nodeid and c.transport == "knet":
+            # corosync words it this way for other nodes; on the node itself it says
+            # "Knet requires an explicit nodeid for the local node" (both seen in 3.1.7).
+            address = next(iter(node.ring_addrs.values()), None)
             yield finding(
                 "missing-nodeid",
                 Severity.CRITICAL,
                 f"node {node.label} has no nodeid (0 does not count); knet needs an explicit "
                 "nodeid on every node",
                 node.lines.get("nodeid", node.line),
-                "Knet requires an explicit nodeid for the local node",
+                "Knet requires an explicit nodeid for the local node"
+                if address is None
+                else f"Knet requires an explicit nodeid to be specified for address '{address}'.",
             )
         elif not node.nodeid and isinstance(_ip(node.ring_addr(0) or ""), ipaddress.IPv6Address):
             yield finding(
@@ -95,6 +101,7 @@ def check_nodes(c: CheckContext) -> Iterator[ConfFinding]:
 
 
 def check_addresses(c: CheckContext) -> Iterator[ConfFinding]:
+    """Addresses are IP addresses, each used by one node only."""
     owners: dict[str, NodeConfig] = {}
     for node in c.conf.nodes:
         for link, address in node.ring_addrs.items():
@@ -122,6 +129,7 @@ def check_addresses(c: CheckContext) -> Iterator[ConfFinding]:
 
 
 def check_links(c: CheckContext) -> Iterator[ConfFinding]:
+    """Links fit the transport, and with several links every node is named and on all of them."""
     nodes = c.conf.nodes
     links = sorted({link for node in nodes for link in node.ring_addrs})
     if len(links) > 1 and c.transport != "knet":

@@ -135,7 +135,7 @@ def test_explanation_spells_out_the_arithmetic() -> None:
 
 def test_matches_what_corosync_3_1_7_computed_in_the_lab() -> None:
     """For the lab's file, the numbers equal runtime.config.* from the running corosync."""
-    cmap = (FIXTURES / "lab" / "healthy" / "qbcap1" / "cmapctl.out").read_text()
+    cmap = (FIXTURES / "conf" / "lab-3node-knet.runtime-config.txt").read_text()
 
     def runtime(key: str) -> int:
         match = re.search(

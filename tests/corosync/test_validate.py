@@ -42,8 +42,9 @@ def only(text: str) -> ConfFinding:
     return found[0]
 
 
-def journal(scenario: str) -> str:
-    return (FIXTURES / "lab" / scenario / "qbcap3" / "journal-short-precise.out").read_text()
+def journal(conf_name: str) -> str:
+    """What corosync logged for a captured file (see PROVENANCE.md)."""
+    return (FIXTURES / "conf" / conf_name.replace(".conf", ".journal.txt")).read_text()
 
 
 # --- fixtures ----------------------------------------------------------------------------------
@@ -75,7 +76,7 @@ def test_lab_udpu_with_secauth_is_refused_as_corosync_refused_it() -> None:
     critical = [f for f in fixture_findings("lab-udpu-secauth.conf") if f.severity.rank >= 4]
     assert [f.code for f in critical] == ["crypto-needs-knet"]
     assert critical[0].corosync_error is not None
-    assert critical[0].corosync_error in journal("transport")
+    assert critical[0].corosync_error in journal("lab-udpu-secauth.conf")
 
 
 def test_lab_truncated_file_is_refused_as_corosync_refused_it() -> None:
@@ -83,7 +84,7 @@ def test_lab_truncated_file_is_refused_as_corosync_refused_it() -> None:
     found = fixture_findings("lab-truncated.conf")
     assert [f.code for f in found] == ["totem-version"]
     assert found[0].corosync_error is not None
-    assert found[0].corosync_error in journal("conf-unparsable")
+    assert found[0].corosync_error in journal("lab-truncated.conf")
 
 
 def test_pcs_file_warns_about_host_names() -> None:
@@ -105,12 +106,11 @@ def test_legacy_udpu_file_is_accepted() -> None:
 
 def test_key_with_a_no_break_space() -> None:
     """A UTF-8 no-break space before a key makes it a name cmap cannot store (corosync #723)."""
-    f = only(
-        healthy(nodes=NODES.replace("    ring0_addr: 192.0.2.2", "   \u00a0ring0_addr: 192.0.2.2"))
-    )
-    assert (f.code, f.severity, f.line) == ("invalid-key-name", Severity.CRITICAL, 14)
+    nodes = NODES.replace("    name: b\n", "    name: b\n   \u00a0quorum_votes: 1\n")
+    f = only(healthy(nodes=nodes))
+    assert (f.code, f.severity, f.line) == ("invalid-key-name", Severity.CRITICAL, 13)
     assert f.corosync_error == (
-        'Can\'t store key "nodelist.node.1.\u00a0ring0_addr" into icmap, '
+        'Can\'t store key "nodelist.node.1.\u00a0quorum_votes" into icmap, '
         "returned error is CS_ERR_NAME_TOO_LONG"
     )
 
@@ -172,10 +172,14 @@ def test_invalid_link_mode() -> None:
     assert (f.code, f.line) == ("invalid-value", 4)
 
 
-def test_unknown_transport_falls_back_to_knet() -> None:
-    """An unknown transport is a warning: corosync silently uses knet."""
+def test_unknown_transport() -> None:
+    """A transport other than knet, udpu or udp stops corosync 3.1.7."""
     f = only(healthy("  transport: tcp\n"))
-    assert (f.code, f.severity) == ("unknown-transport", Severity.WARNING)
+    assert (f.code, f.severity, f.corosync_error) == (
+        "unknown-transport",
+        Severity.CRITICAL,
+        "Invalid transport type. Should be udpu, udp or knet",
+    )
 
 
 def test_missing_totem_version() -> None:
@@ -200,7 +204,7 @@ def test_knet_node_without_nodeid() -> None:
     f = only(healthy(nodes=NODES.replace("    nodeid: 2\n", "")))
     assert (f.code, f.corosync_error) == (
         "missing-nodeid",
-        "Knet requires an explicit nodeid for the local node",
+        "Knet requires an explicit nodeid to be specified for address '192.0.2.2'.",
     )
 
 
@@ -336,10 +340,59 @@ def test_consensus_below_1_2_token() -> None:
     assert "4380 ms" in f.message
 
 
+def test_token_below_minimum() -> None:
+    """An effective token under 30 ms stops corosync, with its message."""
+    f = next(f for f in findings(healthy("  token: 10\n")) if f.code == "token-too-small")
+    assert (f.line, f.corosync_error) == (
+        4,
+        "parse error in config: The token timeout parameter (10 ms) may not be less than (30 ms).",
+    )
+
+
+def test_token_too_small_for_its_retransmit_timeout() -> None:
+    """token 100 leaves 23 ms to retransmit, under 30 ms: corosync refuses it."""
+    f = only(healthy("  token: 100\n"))
+    assert f.code == "token-too-small"
+    assert f.corosync_error == (
+        "parse error in config: Not appropriate token or token_retransmits_before_loss_const "
+        "value set"
+    )
+
+
 def test_consensus_below_join() -> None:
     """A consensus shorter than join stops corosync."""
-    found = findings(healthy("  token: 10\n  consensus: 40\n"))
-    assert "consensus-below-join" in [f.code for f in found]
+    found = findings(healthy("  consensus: 40\n"))
+    f = next(f for f in found if f.code == "consensus-below-minimum")
+    assert f.corosync_error == (
+        "parse error in config: The consensus timeout parameter (40 ms) may not be less than "
+        "join timeout (50 ms)."
+    )
+
+
+def test_consensus_below_absolute_minimum() -> None:
+    """Under 30 ms corosync names its absolute minimum rather than join."""
+    found = findings(healthy("  consensus: 20\n  join: 10\n"))
+    assert [f.corosync_error for f in found if f.code == "consensus-below-minimum"] == [
+        "parse error in config: The consensus timeout parameter (20 ms) may not be less than (30 ms)."
+    ]
+
+
+def test_join_below_minimum() -> None:
+    """A join under 30 ms stops corosync."""
+    f = only(healthy("  join: 10\n"))
+    assert (f.code, f.corosync_error) == (
+        "join-too-small",
+        "parse error in config: The join timeout parameter (10 ms) may not be less than (30 ms).",
+    )
+
+
+def test_computed_consensus_below_join() -> None:
+    """A short token and a long join fail even when consensus is left to corosync."""
+    f = only(healthy("  token: 150\n  join: 200\n"))
+    assert f.corosync_error == (
+        "parse error in config: The consensus timeout parameter (180 ms) may not be less than "
+        "join timeout (200 ms)."
+    )
 
 
 def test_two_node_with_three_nodes() -> None:
