@@ -22,7 +22,9 @@ from bot.lab.faults import FaultKind, FaultParams
 from bot.lab.lab import Lab
 
 LAB = "qbcap"
-WITNESS, FAULTED = f"{LAB}1", f"{LAB}3"
+NODES = (f"{LAB}1", f"{LAB}2", f"{LAB}3")
+FAULTED = NODES[2]
+BOOT_SETTLE_S = 15.0
 SETTLE_S = 8.0  # effective token 1650 ms + consensus 1980 ms, plus the fault's own settling
 
 COMMANDS: dict[str, list[str]] = {
@@ -38,6 +40,7 @@ COMMANDS: dict[str, list[str]] = {
     "corosync-t": ["corosync", "-t"],
     "chronyc-tracking": ["chronyc", "tracking"],
     "timedatectl-show": ["timedatectl", "show"],
+    "clock": ["date", "+%s.%N"],
     "ip-j-addr": ["ip", "-j", "addr"],
     "ip-s-j-link": ["ip", "-s", "-j", "link"],
     "ethtool-S-eth0": ["ethtool", "-S", "eth0"],
@@ -46,7 +49,6 @@ COMMANDS: dict[str, list[str]] = {
     "corosync-conf": ["cat", "/etc/corosync/corosync.conf"],
     "systemctl-is-active-corosync": ["systemctl", "is-active", "corosync"],
 }
-PING_PEER = {WITNESS: "198.18.{k}.12", FAULTED: "198.18.{k}.11"}
 
 # (scenario, fault, params): what each capture shows is described in PROVENANCE.md.
 SCENARIOS: list[tuple[str, FaultKind | None, FaultParams]] = [
@@ -65,18 +67,35 @@ SCENARIOS: list[tuple[str, FaultKind | None, FaultParams]] = [
 
 
 def capture(lab: Lab, out: Path, scenario: str, since: str) -> None:
-    subnet = lab.state().spec.subnet_index
-    for name in (WITNESS, FAULTED):
+    spec = lab.state().spec
+    for index, name in enumerate(NODES):
+        # Each node pings the next one, so every node's ping output is captured once.
+        peer = spec.nodes[(index + 1) % len(NODES)]
         target = lab.target(name)
         folder = out / scenario / name
         folder.mkdir(parents=True, exist_ok=True)
         commands = dict(COMMANDS)
-        commands["ping"] = ["ping", "-c", "10", "-i", "0.2", "-W", "1",
-                            PING_PEER[name].format(k=subnet)]  # fmt: skip
-        commands["journal-json"] = ["journalctl", "-u", "corosync", "--since", since, "-o", "json",
-                                    "--no-pager"]  # fmt: skip
-        commands["journal-short-precise"] = ["journalctl", "-u", "corosync", "--since", since,
-                                             "-o", "short-precise", "--no-pager"]  # fmt: skip
+        commands["ping"] = ["ping", "-c", "10", "-i", "0.2", "-W", "1", str(peer.ring0_addr)]
+        commands["journal-json"] = [
+            "journalctl",
+            "-u",
+            "corosync",
+            "--since",
+            since,
+            "-o",
+            "json",
+            "--no-pager",
+        ]
+        commands["journal-short-precise"] = [
+            "journalctl",
+            "-u",
+            "corosync",
+            "--since",
+            since,
+            "-o",
+            "short-precise",
+            "--no-pager",
+        ]
         for slug, argv in commands.items():
             done = node.exec_in(target.init, argv, check=False, timeout_s=60)
             (folder / f"{slug}.out").write_text(done.stdout)
@@ -99,6 +118,9 @@ def main() -> None:
         raise SystemExit(f"unknown scenario: {', '.join(sorted(unknown))}")
     lab = Lab(LabSettings(state_dir=Path("/var/lib/quorumbot/capture-labs")), LAB)
     lab.up(nodes=3, token_ms=1000, report=print)
+    # Three nodes booting on two cores can stall corosync past its 1 s token ("Process pause
+    # detected"); let boot finish so the healthy capture is healthy.
+    time.sleep(BOOT_SETTLE_S)
     try:
         for scenario, kind, params in SCENARIOS:
             if only and scenario not in only:
@@ -112,7 +134,7 @@ def main() -> None:
             print(f"captured {scenario}")
             lab.heal(None, wait=True, report=lambda _: None)
         versions = {
-            slug: lab.target(WITNESS).sh(*argv, check=False).splitlines()[0]
+            slug: lab.target(NODES[0]).sh(*argv, check=False).splitlines()[0]
             for slug, argv in {
                 "corosync": ["corosync", "-v"],
                 "kernel": ["uname", "-r"],
@@ -134,11 +156,12 @@ def write_provenance(out: Path, versions: dict[str, str]) -> None:
             f"(systemd-nspawn, Debian {versions['debian']}; {versions['corosync']}; "
             f"libknet1 {versions['libknet']}; host kernel {versions['kernel']}),"
         ),
-        "with `token: 1000`, knet, `secauth: on`. Node 1 is the witness, node 3 the faulted node.",
+        "with `token: 1000`, knet, `secauth: on`. Node 3 is the faulted node; every node is captured.",
         "Each scenario starts from a healthy cluster, applies one `quorumbot lab fault` to node 3,",
-        f"waits {SETTLE_S:.0f} s, then runs every command on both nodes through nsenter (so a node",
+        f"waits {SETTLE_S:.0f} s, then runs every command on every node through nsenter (so a node",
         "with its link down is captured too). Journals cover the scenario only (`--since`).",
         "`<name>.out` is stdout byte for byte; `<name>.meta.json` holds argv, exit status, stderr.",
+        "`ping.out` of node i is node i pinging node i+1 (node 3 pings node 1).",
         "",
         "| scenario | fault on node 3 |",
         "|---|---|",

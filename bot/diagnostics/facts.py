@@ -45,6 +45,11 @@ class NodeFacts:
             return f"{self.node.name} could not be reached ({self.reach_error})"
         if probe in self.failures:
             return f"{probe.value} on {self.node.name}: {self.failures[probe]}"
+        result = self.results.get(probe)
+        if result is not None:
+            said = (result.stderr or result.stdout).strip().splitlines()
+            detail = f": {said[-1]}" if said else ""
+            return f"`{' '.join(result.argv)}` exited {result.exit_status}{detail}"
         return f"{probe.value} was not collected on {self.node.name}"
 
 

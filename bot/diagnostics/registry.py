@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.diagnostics.checks import config, reachability
+from bot.diagnostics.checks import (
+    addresses,
+    config,
+    journal,
+    network,
+    ports,
+    quorum,
+    reachability,
+    time,
+)
 from bot.diagnostics.checks.base import Check
 from bot.diagnostics.commands import Probe
 from bot.errors import UsageError
@@ -14,6 +23,72 @@ CHECKS: Final[tuple[Check, ...]] = (
         id=reachability.CHECK_ID,
         description="every node answers over SSH with its trusted host key",
         fn=reachability.check,
+    ),
+    Check(
+        id=quorum.SERVICE,
+        description="corosync is active on every node",
+        fn=quorum.check_service,
+        needs=frozenset({Probe.COROSYNC_ACTIVE}),
+    ),
+    Check(
+        id=quorum.QUORUM,
+        description="each node is quorate; votes complete; one more loss would not lose quorum",
+        fn=quorum.check_quorum,
+        needs=frozenset({Probe.QUORUMTOOL}),
+    ),
+    Check(
+        id=quorum.MEMBERSHIP,
+        description="every inventory node is a member and all nodes agree (else: partition)",
+        fn=quorum.check_membership,
+        needs=frozenset({Probe.QUORUMTOOL}),
+    ),
+    Check(
+        id=journal.CHECK_ID,
+        description="corosync's journal: token timeouts, flapping, retransmits, link and MTU "
+        "trouble, stalls, decrypt errors, exits",
+        fn=journal.check,
+        needs=frozenset({Probe.JOURNAL}),
+    ),
+    Check(
+        id=ports.MATRIX,
+        description="knet links between every pair of nodes are connected (N x N)",
+        fn=ports.check_matrix,
+        needs=frozenset({Probe.CFGTOOL_STATUS}),
+    ),
+    Check(
+        id=ports.BOUND,
+        description="corosync listens on UDP 5405+link on every node",
+        fn=ports.check_bound,
+        needs=frozenset({Probe.SS_UDP}),
+    ),
+    Check(
+        id=ports.FIREWALL,
+        description="no firewall rule drops or rejects UDP 5405-5412",
+        fn=ports.check_firewall,
+        needs=frozenset({Probe.IPTABLES}),
+    ),
+    Check(
+        id=addresses.RING_LOCAL,
+        description="each ring address is configured on an interface that is up",
+        fn=addresses.check_ring_addresses,
+        needs=frozenset({Probe.IP_ADDR}),
+    ),
+    Check(
+        id=network.PATHS,
+        description="no loss, low latency and jitter between every pair (ping)",
+        fn=network.check_paths,
+    ),
+    Check(
+        id=time.SYNC,
+        description="every node's clock is synchronised",
+        fn=time.check_sync,
+        needs=frozenset({Probe.CHRONY, Probe.TIMEDATECTL}),
+    ),
+    Check(
+        id=time.SKEW,
+        description="the nodes' clocks agree with each other",
+        fn=time.check_skew,
+        needs=frozenset({Probe.CLOCK}),
     ),
     Check(
         id=config.VALID,

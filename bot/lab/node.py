@@ -76,6 +76,10 @@ def start(base: Path, node: NodeSpec, files: NodeFiles) -> int:
         f"--directory={base}", f"--overlay={base}:{files.upper}:/",
         f"--network-namespace-path=/run/netns/{node.netns}",
         "--register=no", "--keep-unit", f"--machine={node.name}",
+        # Root on a real node can read its firewall (iptables-save); the network namespace is
+        # the node's own, so this reaches nothing else. Never CAP_SYS_TIME: chronyd would then
+        # set the clock shared with the host.
+        "--capability=CAP_NET_ADMIN",
     ]  # fmt: skip
     return host.spawn(argv, log_path=str(files.console))
 

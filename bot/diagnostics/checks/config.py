@@ -148,8 +148,19 @@ def check_consistent(facts: ClusterFacts) -> Iterator[Finding]:
         )
         return
     majority_digest, majority_count = groups.most_common(1)[0]
-    tie = list(groups.values()).count(majority_count) > 1
-    reference = _reference(confs, majority_digest, tie)
+    if list(groups.values()).count(majority_count) > 1:
+        # No majority: saying which copy is "odd" would be a guess. Show every side.
+        yield finding(
+            CONSISTENT,
+            facts,
+            Severity.CRITICAL,
+            "corosync.conf differs between nodes and no copy is held by a majority",
+            nodes=sorted(c.node for c in confs),
+            evidence=[f"{c.node}: config_version {c.version}, sha256 {c.digest}" for c in confs],
+            runbook=RUNBOOK,
+        )
+        return
+    reference = next(c for c in confs if c.digest == majority_digest)
     for conf in confs:
         if conf.digest == reference.digest:
             continue
@@ -175,13 +186,6 @@ def changed_lines(diff: str) -> list[str]:
     ]
 
 
-def _reference(confs: list[NodeConf], majority: str, tie: bool) -> NodeConf:
-    """The copy others are compared with: the majority's, or on a tie the highest version."""
-    if not tie:
-        return next(c for c in confs if c.digest == majority)
-    return max(confs, key=lambda c: (c.version or -1, c.node))
-
-
 def check_transport(facts: ClusterFacts) -> Iterator[Finding]:
     """All nodes agree on transport and crypto; a mix never forms one membership."""
     seen: dict[str, list[str]] = {}
@@ -198,14 +202,20 @@ def check_transport(facts: ClusterFacts) -> Iterator[Finding]:
         seen.setdefault(key, []).append(node.node.name)
     if len(seen) > 1:
         evidence = [f"{', '.join(sorted(nodes))}: {key}" for key, nodes in sorted(seen.items())]
-        minority = min(seen.values(), key=len)
+        sizes = sorted((len(nodes) for nodes in seen.values()), reverse=True)
+        if sizes[0] == sizes[1]:
+            odd = sorted(n for nodes in seen.values() for n in nodes)
+            what = "nodes disagree on transport or crypto (no majority)"
+        else:
+            majority = max(seen.values(), key=len)
+            odd = sorted(n for nodes in seen.values() if nodes is not majority for n in nodes)
+            what = f"{', '.join(odd)} use another transport or crypto than the rest"
         yield finding(
             TRANSPORT,
             facts,
             Severity.CRITICAL,
-            f"nodes disagree on transport or crypto: {', '.join(sorted(minority))} "
-            "cannot talk to the others",
-            nodes=sorted(minority),
+            f"{what}: they cannot form one membership",
+            nodes=odd,
             evidence=evidence,
             runbook=RUNBOOK,
         )

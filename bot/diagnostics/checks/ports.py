@@ -1,0 +1,118 @@
+"""Corosync's UDP ports: bound on every node, not blocked by a firewall, reachable pairwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.diagnostics.checks.base import finding, unknown
+from bot.diagnostics.commands import Probe
+from bot.diagnostics.facts import ClusterFacts
+from bot.diagnostics.views import firewall_view, knet_links, service_state, udp_listeners
+from bot.model import Finding, Severity
+
+BOUND = "ports.bound"
+FIREWALL = "ports.firewall"
+MATRIX = "links.matrix"
+RUNBOOK = "open-firewall-ports"
+BASE_PORT = 5405  # knet binds 5405 + link number
+
+
+def check_bound(facts: ClusterFacts) -> Iterator[Finding]:
+    """corosync listens on UDP 5405+link on each of its ring addresses."""
+    good = []
+    for node in facts.reachable():
+        if service_state(node) != "active":
+            continue  # the service check already reports it
+        listeners = udp_listeners(node)
+        if listeners is None:
+            yield unknown(BOUND, facts, node, Probe.SS_UDP)
+            continue
+        name = node.node.name
+        for link, address in enumerate(node.node.ring_addrs):
+            port = BASE_PORT + link
+            owners = listeners.get(port, ())
+            if "corosync" not in owners:
+                yield finding(
+                    BOUND,
+                    facts,
+                    Severity.CRITICAL,
+                    f"{name}: nothing from corosync listens on UDP {port} (link {link}, {address})"
+                    + (f"; {', '.join(owners)} holds it" if owners else ""),
+                    nodes=[name],
+                )
+            else:
+                good.append(f"{name}:{port}")
+    if good:
+        yield finding(BOUND, facts, Severity.OK, f"corosync listens on {', '.join(good)}")
+
+
+def check_firewall(facts: ClusterFacts) -> Iterator[Finding]:
+    """No firewall rule on any node drops or rejects corosync's UDP ports."""
+    clear = []
+    for node in facts.reachable():
+        name = node.node.name
+        blocked = False
+        for link in range(max(len(node.node.ring_addrs), 1)):
+            view = firewall_view(node, BASE_PORT + link)
+            if view is None:
+                yield unknown(FIREWALL, facts, node, Probe.IPTABLES)
+                blocked = True
+                break
+            if view.blocked:
+                blocked = True
+                yield finding(
+                    FIREWALL,
+                    facts,
+                    Severity.CRITICAL,
+                    f"{name}'s firewall blocks corosync: UDP {BASE_PORT + link} is {view.reason}",
+                    nodes=[name],
+                    evidence=[view.rule] if view.rule else [],
+                    runbook=RUNBOOK,
+                )
+                break
+        if not blocked:
+            clear.append(name)
+    if clear:
+        yield finding(
+            FIREWALL, facts, Severity.OK, f"no rule blocks UDP 5405-5412 on {', '.join(clear)}"
+        )
+
+
+def check_matrix(facts: ClusterFacts) -> Iterator[Finding]:
+    """knet's own view of every node pair: which links are connected, as an N×N matrix."""
+    by_id = {n.nodeid: n.name for n in facts.cluster.nodes if n.nodeid is not None}
+    rows, broken = [], []
+    for node in facts.reachable():
+        if service_state(node) != "active":
+            continue
+        links = knet_links(node)
+        if links is None:
+            continue
+        cells = []
+        for peer_id, peer in sorted(by_id.items()):
+            if peer == node.node.name:
+                cells.append(f"{peer}:self")
+                continue
+            connected = links.get(peer_id)
+            cells.append(f"{peer}:{'ok' if connected else 'DOWN' if connected is False else '?'}")
+            if not connected:
+                broken.append((node.node.name, peer))
+        rows.append(f"{node.node.name} -> " + "  ".join(cells))
+    if broken:
+        pairs = ", ".join(f"{a}->{b}" for a, b in broken)
+        yield finding(
+            MATRIX,
+            facts,
+            Severity.CRITICAL,
+            f"corosync links down between {pairs}",
+            nodes=sorted({n for pair in broken for n in pair}),
+            evidence=rows,
+        )
+    elif rows:
+        yield finding(
+            MATRIX,
+            facts,
+            Severity.OK,
+            "every node's knet links to every peer are up",
+            evidence=rows,
+        )

@@ -1,0 +1,381 @@
+"""The small, typed views checks read: one function per question, over one node's facts. Pure.
+
+Views turn raw command results into just what a check needs, through bot.corosync's parsers.
+A view returns None when it cannot tell (command missing, failed, or output unreadable); the
+check then reports "unknown" with ``node.why_missing(probe)`` instead of guessing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.diagnostics.commands import Probe
+from bot.diagnostics.facts import NodeFacts
+from bot.model import CommandResult
+
+
+@dataclass(frozen=True)
+class QuorumView:
+    quorate: bool
+    members: tuple[int, ...]
+    expected_votes: int | None
+    total_votes: int | None
+    quorum: int | None
+    qdevice: str | None
+    """Qdevice state as quorumtool shows it (e.g. "A,V,NMW"), None without a Qdevice."""
+    local_nodeid: int | None
+    raw: str
+
+
+@dataclass(frozen=True)
+class PingView:
+    sent: int
+    received: int
+    loss_pct: float
+    rtt_avg_ms: float | None
+    rtt_max_ms: float | None
+    rtt_mdev_ms: float | None
+    raw: str
+
+
+@dataclass(frozen=True)
+class TimeView:
+    synchronized: bool | None
+    offset_s: float | None
+    source: str | None
+    raw: str
+
+
+@dataclass(frozen=True)
+class AddressView:
+    """IPv4/IPv6 addresses by interface, with whether the interface is up, and its MTU."""
+
+    by_interface: dict[str, tuple[str, ...]]
+    up: dict[str, bool]
+    mtu: dict[str, int]
+
+    def interface_of(self, address: str) -> str | None:
+        return next((i for i, addrs in self.by_interface.items() if address in addrs), None)
+
+
+@dataclass(frozen=True)
+class FirewallView:
+    """Whether UDP to a corosync port is dropped or rejected by a rule on this node."""
+
+    blocked: bool | None
+    rule: str | None
+    reason: str
+
+
+def service_state(node: NodeFacts) -> str | None:
+    """`systemctl is-active corosync`: active, inactive, failed, activating, …"""
+    result = node.results.get(Probe.COROSYNC_ACTIVE)
+    if result is None:
+        return None
+    state = result.stdout.strip()
+    return state or None
+
+
+_QUORATE = re.compile(r"^Quorate:\s+(Yes|No)\s*$", re.MULTILINE)
+_FIELD = re.compile(
+    r"^(Expected votes|Total votes|Quorum|Node ID):\s+(0x[0-9a-fA-F]+|\d+)", re.MULTILINE
+)
+_MEMBER_ROW = re.compile(
+    r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)(?:\s+((?:N?A|N?V|N?MW|NR)(?:,(?:N?A|N?V|N?MW|NR))*))?\s+\S"
+)
+
+
+def quorum_view(node: NodeFacts) -> QuorumView | None:
+    """`corosync-quorumtool -s` (exit 0 quorate, 2 not quorate; 1 means corosync is not there)."""
+    result = node.results.get(Probe.QUORUMTOOL)
+    if result is None or result.exit_status not in (0, 2):
+        return None
+    text = result.stdout
+    quorate = _QUORATE.search(text)
+    if quorate is None:
+        return None
+    fields = {m.group(1): int(m.group(2), 0) for m in _FIELD.finditer(text)}
+    members: list[int] = []
+    qdevice = None
+    table = text.split("Membership information", 1)
+    for line in table[1].splitlines()[3:] if len(table) == 2 else []:
+        row = _MEMBER_ROW.match(line)
+        if row is None:
+            continue
+        nodeid = int(row.group(1), 0)
+        if nodeid == 0:  # the Qdevice's own row: its state is on the members' rows
+            continue
+        members.append(nodeid)
+        if row.group(3) and " (local)" in line:
+            qdevice = row.group(3)
+    return QuorumView(
+        quorate=quorate.group(1) == "Yes",
+        members=tuple(sorted(members)),
+        expected_votes=fields.get("Expected votes"),
+        total_votes=fields.get("Total votes"),
+        quorum=fields.get("Quorum"),
+        qdevice=qdevice,
+        local_nodeid=fields.get("Node ID"),
+        raw=text,
+    )
+
+
+_PING_COUNTS = re.compile(r"(\d+) packets transmitted, (\d+) (?:packets )?received")
+_PING_LOSS = re.compile(r"([\d.]+)% packet loss")
+_PING_RTT = re.compile(r"= ([\d.]+)/([\d.]+)/([\d.]+)(?:/([\d.]+))? ms")
+
+
+def ping_view(result: CommandResult) -> PingView | None:
+    """The summary of iputils (or busybox) ping."""
+    counts = _PING_COUNTS.search(result.stdout)
+    loss = _PING_LOSS.search(result.stdout)
+    if counts is None or loss is None:
+        return None
+    rtt = _PING_RTT.search(result.stdout)
+    return PingView(
+        sent=int(counts.group(1)),
+        received=int(counts.group(2)),
+        loss_pct=float(loss.group(1)),
+        rtt_avg_ms=float(rtt.group(2)) if rtt else None,
+        rtt_max_ms=float(rtt.group(3)) if rtt else None,
+        rtt_mdev_ms=float(rtt.group(4)) if rtt and rtt.group(4) else None,
+        raw=result.stdout,
+    )
+
+
+_CHRONY = re.compile(r"^(Reference ID|System time|Leap status)\s*:\s*(.*)$", re.MULTILINE)
+_OFFSET = re.compile(r"([\d.]+) seconds (fast|slow) of NTP time")
+
+
+def time_view(node: NodeFacts) -> TimeView | None:
+    """chrony's own account of sync state; timedatectl when chrony is not there."""
+    chrony = node.results.get(Probe.CHRONY)
+    if chrony is not None and chrony.ok:
+        fields: dict[str, str] = {m.group(1): m.group(2) for m in _CHRONY.finditer(chrony.stdout)}
+        if "Leap status" in fields:
+            offset = _OFFSET.search(fields.get("System time", ""))
+            value = None
+            if offset:
+                value = float(offset.group(1)) * (1 if offset.group(2) == "fast" else -1)
+            reference = fields.get("Reference ID", "")
+            synced = fields[
+                "Leap status"
+            ].strip() != "Not synchronised" and not reference.startswith("00000000")
+            return TimeView(synced, value, reference or None, chrony.stdout)
+    timedatectl = node.results.get(Probe.TIMEDATECTL)
+    if timedatectl is not None and timedatectl.ok:
+        values = dict(line.split("=", 1) for line in timedatectl.stdout.splitlines() if "=" in line)
+        if "NTPSynchronized" in values:
+            return TimeView(values["NTPSynchronized"] == "yes", None, None, timedatectl.stdout)
+    return None
+
+
+def clock_estimate(node: NodeFacts) -> float | None:
+    """The node's clock minus the bot's, in seconds (good to the sweep's duration, ~0.1 s)."""
+    result = node.results.get(Probe.CLOCK)
+    if result is None or not result.ok:
+        return None
+    try:
+        remote = float(result.stdout.strip())
+    except ValueError:
+        return None
+    local = result.started_at.timestamp() + result.duration_s / 2
+    return remote - local
+
+
+def address_view(node: NodeFacts) -> AddressView | None:
+    """`ip -j addr`: addresses, up/down and MTU per interface."""
+    result = node.results.get(Probe.IP_ADDR)
+    if result is None or not result.ok:
+        return None
+    try:
+        links = json.loads(result.stdout)
+        by_interface = {
+            str(link["ifname"]): tuple(str(a["local"]) for a in link.get("addr_info", []))
+            for link in links
+        }
+        up = {
+            str(link["ifname"]): "UP" in link.get("flags", [])
+            and "LOWER_UP" in link.get("flags", [])
+            for link in links
+        }
+        mtu = {str(link["ifname"]): int(link["mtu"]) for link in links if "mtu" in link}
+    except (ValueError, KeyError, TypeError):
+        return None
+    return AddressView(by_interface, up, mtu)
+
+
+_SS_ROW = re.compile(r"^\S+\s+\d+\s+\d+\s+(\S+):(\d+)\s+\S+(?:\s+(.*))?$")
+_SS_USER = re.compile(r'\("([^"]+)",pid=\d+')
+
+
+def udp_listeners(node: NodeFacts) -> dict[int, tuple[str, ...]] | None:
+    """`ss -uanp`: which processes hold each local UDP port."""
+    result = node.results.get(Probe.SS_UDP)
+    if result is None or not result.ok:
+        return None
+    ports: dict[int, set[str]] = {}
+    for line in result.stdout.splitlines()[1:]:
+        row = _SS_ROW.match(line.strip())
+        if row is None:
+            continue
+        owners = _SS_USER.findall(row.group(3) or "")
+        ports.setdefault(int(row.group(2)), set()).update(owners)
+    return {port: tuple(sorted(owners)) for port, owners in ports.items()}
+
+
+# A port list (multiport --dports 22,5404:5406) or one port or range (--dport 5405:5412).
+_DPORT = re.compile(r"--dports ([\d,:]+)|--dport (\d+)(?::(\d+))?")
+
+
+def firewall_view(node: NodeFacts, port: int) -> FirewallView | None:
+    """Does iptables (filter INPUT) drop or reject incoming UDP ``port``? Conservative."""
+    result = node.results.get(Probe.IPTABLES)
+    if result is None or not result.ok:
+        return None
+    table = None
+    policy = "ACCEPT"
+    for line in result.stdout.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+        elif table == "filter" and line.startswith(":INPUT "):
+            policy = line.split()[1]
+        elif table == "filter" and line.startswith("-A INPUT "):
+            verdict = _rule_verdict(line, port)
+            if verdict == "ACCEPT":
+                return FirewallView(False, line, "accepted")
+            if verdict in ("DROP", "REJECT"):
+                return FirewallView(
+                    True,
+                    line,
+                    f"{verdict.lower()}ped by an INPUT rule".replace("rejectped", "rejected"),
+                )
+    if policy in ("DROP", "REJECT"):
+        return FirewallView(True, f":INPUT {policy}", "dropped by the INPUT policy")
+    return FirewallView(False, None, "no rule matches it")
+
+
+def _rule_verdict(rule: str, port: int) -> str | None:
+    """The target of a rule that certainly applies to incoming UDP ``port``, else None."""
+    words = rule.split()
+    if "-j" not in words:
+        return None
+    target = words[words.index("-j") + 1]
+    if "statistic" in words or "-s" in words or "!" in words or "-i" in words:
+        return None  # partial or conditional: not a blanket block (random loss shows elsewhere)
+    proto = words[words.index("-p") + 1] if "-p" in words else "all"
+    if proto not in ("udp", "all"):
+        return None
+    if "--dport" not in words and "--dports" not in words:
+        return target  # every UDP port
+    for match in _DPORT.finditer(rule):
+        spans = []
+        if match.group(1):
+            for part in match.group(1).split(","):
+                low, _, high = part.partition(":")
+                if low.isdigit() and (high.isdigit() or not high):
+                    spans.append((int(low), int(high or low)))
+        else:
+            spans.append((int(match.group(2)), int(match.group(3) or match.group(2))))
+        if any(low <= port <= high for low, high in spans):
+            return target
+    return None
+
+
+_CFGTOOL_NODE = re.compile(
+    r"^\s*nodeid:?\s*(\d+):\s*(localhost|connected|disconnected)", re.MULTILINE
+)
+
+
+def knet_links(node: NodeFacts) -> dict[int, bool] | None:
+    """`corosync-cfgtool -s` (3.0.4+): for each peer nodeid, whether link 0 is connected."""
+    result = node.results.get(Probe.CFGTOOL_STATUS)
+    if result is None or not result.ok:
+        return None
+    links: dict[int, bool] = {}
+    for nodeid, state in _CFGTOOL_NODE.findall(result.stdout):
+        if state != "localhost":
+            links[int(nodeid)] = links.get(int(nodeid), True) and state == "connected"
+    return links
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    kind: str
+    at: datetime | None
+    message: str
+    nodes: tuple[int, ...] = ()
+    """Node ids the line is about (who left, whose link went down)."""
+    value: int | None = None
+    """A number the line carries (ms of a pause, an exit status)."""
+
+
+# (kind, pattern) in the order they are tried; formats from corosync's exec/*.c and libknet.
+_JOURNAL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        ("membership", (r"A new membership \([0-9a-f]+\.[0-9a-f]+\) was formed\. Members"
+                        r"(?: joined:(?P<joined>(?: \d+)+))?(?: left:(?P<nodes>(?: \d+)+))?")),
+        ("token-warning", r"Token has not been received in (?P<value>\d+) ms"),
+        ("processor-failed", (r"A processor failed, forming new configuration: token timed out"
+                              r" \((?P<value>\d+)ms\)")),
+        ("retransmit", r"Retransmit List:"),
+        ("failed-to-receive", r"FAILED TO RECEIVE"),
+        ("link-down", r"host: (?P<nodes>\d+) link: \d+ is down"),
+        ("link-up", r"host: (?P<nodes>\d+) link: \d+ is up"),
+        ("no-active-links", r"host: host: (?P<nodes>\d+) has no active links"),
+        ("mtu", r"possible MTU misconfiguration|Aborting PMTUD process"),
+        ("quorum-lost", r"within the non-primary component"),
+        ("gather", r"continuously in gather state"),
+        ("not-scheduled", r"main process was not scheduled .* for (?P<value>\d+)"),
+        ("pause", r"Process pause detected for (?P<value>\d+) ms"),
+        ("decrypt", r"Unable to decrypt packet"),
+        ("rejected", r"Packet rejected from"),
+        ("config-mismatch", r"is different than my config version"),
+        ("exiting", r"Corosync Cluster Engine exiting with status (?P<value>\d+)"),
+    )
+)  # fmt: skip
+
+
+def journal_events(node: NodeFacts) -> list[JournalEvent] | None:
+    """The corosync journal of the sweep's window (`journalctl -o json`), as typed events."""
+    result = node.results.get(Probe.JOURNAL)
+    if result is None or not result.ok:
+        return None
+    events = []
+    for line in result.stdout.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(record, dict):
+            continue
+        message = record.get("MESSAGE")
+        if isinstance(message, list):  # journald sends non-UTF-8 messages as byte arrays
+            message = bytes(b for b in message if isinstance(b, int) and 0 <= b < 256).decode(
+                "utf-8", "replace"
+            )
+        if not isinstance(message, str):
+            continue
+        event = _classify(message, record.get("__REALTIME_TIMESTAMP"))
+        if event is not None:
+            events.append(event)
+    return events
+
+
+def _classify(message: str, realtime: object) -> JournalEvent | None:
+    at = None
+    if isinstance(realtime, str) and realtime.isdigit():
+        at = datetime.fromtimestamp(int(realtime) / 1e6, UTC)
+    for kind, pattern in _JOURNAL_KINDS:
+        match = pattern.search(message)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        nodes = tuple(int(n) for n in (groups.get("nodes") or "").split())
+        value = int(groups["value"]) if groups.get("value") else None
+        return JournalEvent(kind, at, message.strip(), nodes, value)
+    return None
