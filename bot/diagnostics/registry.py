@@ -9,10 +9,12 @@ from bot.diagnostics.checks import (
     config,
     journal,
     network,
+    nic,
     ports,
     quorum,
     reachability,
     time,
+    timing,
 )
 from bot.diagnostics.checks.base import Check
 from bot.diagnostics.commands import Probe
@@ -77,6 +79,19 @@ CHECKS: Final[tuple[Check, ...]] = (
         id=network.PATHS,
         description="no loss, low latency and jitter between every pair (ping)",
         fn=network.check_paths,
+    ),
+    Check(
+        id=nic.CHECK_ID,
+        description="no error or drop counters on the interfaces corosync uses",
+        fn=nic.check,
+        needs=frozenset({Probe.IP_LINK_STATS, Probe.IP_ADDR}),
+    ),
+    Check(
+        id=timing.CHECK_ID,
+        description="effective token/consensus leave room for measured latency and jitter "
+        "(with a proposed token)",
+        fn=timing.check,
+        needs=frozenset({Probe.LOCAL_CONF, Probe.JOURNAL}),
     ),
     Check(
         id=time.SYNC,

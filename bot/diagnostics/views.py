@@ -68,6 +68,8 @@ class FirewallView:
     blocked: bool | None
     rule: str | None
     reason: str
+    random_drop: float | None = None
+    """Probability with which a `-m statistic --mode random` rule drops the port's packets."""
 
 
 def service_state(node: NodeFacts) -> str | None:
@@ -238,24 +240,51 @@ def firewall_view(node: NodeFacts, port: int) -> FirewallView | None:
         return None
     table = None
     policy = "ACCEPT"
+    lossy: tuple[float, str] | None = None
     for line in result.stdout.splitlines():
         if line.startswith("*"):
             table = line[1:]
         elif table == "filter" and line.startswith(":INPUT "):
             policy = line.split()[1]
-        elif table == "filter" and line.startswith("-A INPUT "):
+        elif table == "filter" and line.startswith(("-A INPUT ", "-A OUTPUT ")):
+            chance = _random_drop(line, port)
+            if chance is not None and lossy is None:
+                lossy = (chance, line)
+            if not line.startswith("-A INPUT "):
+                continue
             verdict = _rule_verdict(line, port)
             if verdict == "ACCEPT":
-                return FirewallView(False, line, "accepted")
+                return _with_loss(FirewallView(False, line, "accepted"), lossy)
             if verdict in ("DROP", "REJECT"):
-                return FirewallView(
-                    True,
-                    line,
-                    f"{verdict.lower()}ped by an INPUT rule".replace("rejectped", "rejected"),
-                )
+                done = "dropped" if verdict == "DROP" else "rejected"
+                return FirewallView(True, line, f"{done} by an INPUT rule")
     if policy in ("DROP", "REJECT"):
         return FirewallView(True, f":INPUT {policy}", "dropped by the INPUT policy")
-    return FirewallView(False, None, "no rule matches it")
+    return _with_loss(FirewallView(False, None, "no rule matches it"), lossy)
+
+
+def _with_loss(view: FirewallView, lossy: tuple[float, str] | None) -> FirewallView:
+    if lossy is None:
+        return view
+    chance, rule = lossy
+    return FirewallView(view.blocked, rule, f"dropped at random ({chance:.0%})", chance)
+
+
+_PROBABILITY = re.compile(r"--probability ([\d.]+)")
+_STATISTIC = re.compile(r"-m statistic --mode random --probability [\d.]+ ")
+
+
+def _random_drop(rule: str, port: int) -> float | None:
+    """A `-m statistic --mode random ... -j DROP` rule on UDP ``port``: its probability."""
+    words = rule.split()
+    if "statistic" not in words or words[-1] not in ("DROP", "REJECT"):
+        return None
+    # Judge the rule without its random part; on OUTPUT the port to match is the source port.
+    plain = _STATISTIC.sub("", rule).replace("--sport", "--dport")
+    if _rule_verdict(plain, port) is None:
+        return None
+    chance = _PROBABILITY.search(rule)
+    return float(chance.group(1)) if chance else None
 
 
 def _rule_verdict(rule: str, port: int) -> str | None:
@@ -379,3 +408,24 @@ def _classify(message: str, realtime: object) -> JournalEvent | None:
         value = int(groups["value"]) if groups.get("value") else None
         return JournalEvent(kind, at, message.strip(), nodes, value)
     return None
+
+
+def link_counters(node: NodeFacts) -> dict[str, dict[str, int]] | None:
+    """`ip -s -j link`: rx/tx error and drop counters per interface (stats64)."""
+    result = node.results.get(Probe.IP_LINK_STATS)
+    if result is None or not result.ok:
+        return None
+    try:
+        links = json.loads(result.stdout)
+        counters: dict[str, dict[str, int]] = {}
+        for link in links:
+            stats = link.get("stats64", {})
+            flat: dict[str, int] = {}
+            for direction in ("rx", "tx"):
+                for key, value in stats.get(direction, {}).items():
+                    if isinstance(value, int):
+                        flat[f"{direction}_{key}"] = value
+            counters[str(link["ifname"])] = flat
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return counters

@@ -82,11 +82,7 @@ RANDOM_DROP = (
         ("-A INPUT -p udp -m multiport --dports 22,5404:5406 -j REJECT", True, "rejected"),
         ("-A INPUT -p udp -m udp --dport 5406 -j DROP", False, "no rule matches it"),
         ("-A INPUT -p tcp -m tcp --dport 5405 -j DROP", False, "no rule matches it"),
-        (
-            RANDOM_DROP,
-            False,
-            "no rule matches it",
-        ),
+        (RANDOM_DROP, False, "dropped at random (60%)"),
         ("-A INPUT -p udp -m udp --dport 5405 -j ACCEPT\n-A INPUT -j DROP", False, "accepted"),
         ("-A INPUT -s 10.9.9.9/32 -p udp --dport 5405 -j DROP", False, "no rule matches it"),
     ],

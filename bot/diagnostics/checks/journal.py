@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.diagnostics.checks.base import finding, unknown
+from bot.diagnostics.checks.quorum import membership_complete
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import ClusterFacts
 from bot.diagnostics.views import JournalEvent, journal_events
@@ -24,6 +25,8 @@ class Rule:
     summary: str
     runbook: str | None = None
     at_least: int = 1
+    per_node: bool = False
+    """Count per node (flapping is one node seeing many changes, not many nodes seeing one)."""
 
 
 # Order matters only for reading; every rule is applied. Exit status 8 is "config error".
@@ -53,6 +56,7 @@ RULES = (
         "the membership changed repeatedly (flapping)",
         RAISE_TIMEOUTS,
         at_least=3,
+        per_node=True,
     ),
     Rule(
         ("processor-failed", "token-warning"),
@@ -94,6 +98,7 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
         else:
             by_node[node.node.name] = events
     window = f"last {facts.journal_window_s // 60} min"
+    complete = membership_complete(facts)
     quiet = True
     for rule in RULES:
         hits = {
@@ -101,9 +106,16 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
             for name, events in by_node.items()
         }
         hits = {name: events for name, events in hits.items() if events}
-        total = sum(len(e) for e in hits.values())
+        counts_by_node = [len(e) for e in hits.values()]
+        total = max(counts_by_node, default=0) if rule.per_node else sum(counts_by_node)
         if total < rule.at_least:
             continue
+        runbook, summary = rule.runbook, rule.summary
+        if runbook == RAISE_TIMEOUTS and complete is False:
+            # A node is missing right now: its departure explains the timeouts. Raising them
+            # would hide the next failure, not fix this one.
+            runbook = None
+            summary += ", as expected while a node is missing from the membership"
         quiet = False
         last = max(
             (e for events in hits.values() for e in events),
@@ -118,10 +130,10 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
             CHECK_ID,
             facts,
             rule.severity,
-            f"{rule.summary} ({counts} in the {window}{when})",
+            f"{summary} ({counts} in the {window}{when})",
             nodes=sorted(hits),
             evidence=evidence[-9:],
-            runbook=rule.runbook,
+            runbook=runbook,
         )
     if by_node and quiet:
         yield finding(CHECK_ID, facts, Severity.OK, f"corosync logged no trouble in the {window}")

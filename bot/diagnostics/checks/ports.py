@@ -58,6 +58,19 @@ def check_firewall(facts: ClusterFacts) -> Iterator[Finding]:
                 yield unknown(FIREWALL, facts, node, Probe.IPTABLES)
                 blocked = True
                 break
+            if view.random_drop:
+                blocked = True
+                yield finding(
+                    FIREWALL,
+                    facts,
+                    Severity.CRITICAL if view.random_drop >= 0.05 else Severity.WARNING,
+                    f"{name}'s firewall drops {view.random_drop:.0%} of corosync's packets at "
+                    f"random on UDP {BASE_PORT + link}: retransmits, token timeouts, flapping",
+                    nodes=[name],
+                    evidence=[view.rule] if view.rule else [],
+                    runbook=RUNBOOK,
+                )
+                break
             if view.blocked:
                 blocked = True
                 yield finding(

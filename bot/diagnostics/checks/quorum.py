@@ -186,6 +186,16 @@ def check_membership(facts: ClusterFacts) -> Iterator[Finding]:
         )
 
 
+def membership_complete(facts: ClusterFacts) -> bool | None:
+    """Whether every inventory node is in the quorate membership now (None: cannot tell)."""
+    views, _ = _views(facts)
+    quorate = [v for v in views.values() if v.quorate]
+    if not quorate:
+        return None if not views else False
+    members = set(max(quorate, key=lambda v: len(v.members)).members)
+    return all(n.nodeid in members for n in facts.cluster.nodes if n.nodeid is not None)
+
+
 def _ids(members: tuple[int, ...]) -> str:
     return " ".join(str(m) for m in members) or "none"
 
