@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.config import LabSettings
 from bot.lab.lab import Lab
-from bot.model import Cluster, Flavor, Node
+from bot.model import Cluster
 
 BENCH_STATE = Path("/var/lib/quorumbot/bench-labs")
 
@@ -22,24 +22,7 @@ def bench_lab(name: str, nodes: int) -> Lab:
 
 
 def lab_cluster(lab: Lab) -> Cluster:
-    status = lab.status()
-    return Cluster(
-        name=status.cluster,
-        flavor=Flavor.COROSYNC,
-        nodes=tuple(
-            Node(
-                cluster=status.cluster,
-                name=n.name,
-                nodeid=n.nodeid,
-                address=n.address,
-                ring_addrs=(n.ring0_addr,),
-                user=n.ssh_user,
-                key_path=Path(n.ssh_key),
-                host_key=n.host_key,
-            )
-            for n in status.nodes
-        ),
-    )
+    return lab.status().to_cluster()
 
 
 async def timed(work: Callable[[], Awaitable[object]], cpu: list[float] | None = None) -> float:

@@ -131,18 +131,7 @@ def to_clusters(data: InventoryFile) -> list[Cluster]:
             name=c.name,
             flavor=c.flavor,
             nodes=tuple(
-                Node(
-                    cluster=c.name,
-                    name=n.name,
-                    nodeid=n.nodeid,
-                    address=n.address,
-                    ring_addrs=n.ring_addrs,
-                    port=n.port,
-                    user=n.user,
-                    key_path=n.key,
-                    host_key=n.host_key,
-                    jump=n.jump,
-                )
+                Node(cluster=c.name, key_path=n.key, **n.model_dump(exclude={"key"}))
                 for n in c.nodes
             ),
         )
@@ -157,17 +146,7 @@ def from_clusters(clusters: list[Cluster]) -> InventoryFile:
                 name=c.name,
                 flavor=c.flavor,
                 nodes=tuple(
-                    NodeEntry(
-                        name=n.name,
-                        nodeid=n.nodeid,
-                        address=n.address,
-                        ring_addrs=n.ring_addrs,
-                        port=n.port,
-                        user=n.user,
-                        key=n.key_path,
-                        host_key=n.host_key,
-                        jump=n.jump,
-                    )
+                    NodeEntry(key=n.key_path, **n.model_dump(exclude={"cluster", "key_path"}))
                     for n in c.nodes
                 ),
             )

@@ -177,23 +177,17 @@ class SshPool:
         result: CommandResult | None,
         batch: CommandResult,
     ) -> None:
-        if self._audit is None:
-            return
         missing = f"no result in the batch (batch exit {batch.exit_status})"
-        await self._audit(
-            AuditRecord(
-                at=started_at,
-                actor=actor,
-                reason=reason,
-                cluster=node.cluster,
-                node=node.name,
-                argv=item.argv,
-                exit_status=result.exit_status if result else None,
-                error=None if result else missing,
-                duration_s=result.duration_s if result else batch.duration_s,
-                stdout_bytes=len(result.stdout.encode()) if result else 0,
-                stderr_bytes=len(result.stderr.encode()) if result else 0,
-            )
+        duration = result.duration_s if result else batch.duration_s
+        await self._emit(
+            node,
+            item.argv,
+            actor,
+            reason,
+            started_at,
+            duration,
+            result,
+            None if result else missing,
         )
 
     async def _run(
@@ -360,6 +354,23 @@ class SshPool:
         result: CommandResult | None,
         error: SshError | None,
     ) -> None:
+        duration = time.perf_counter() - start
+        await self._emit(
+            node, argv, actor, reason, started_at, duration, result, str(error) if error else None
+        )
+
+    async def _emit(
+        self,
+        node: Node,
+        argv: tuple[str, ...],
+        actor: str,
+        reason: str,
+        started_at: datetime,
+        duration_s: float,
+        result: CommandResult | None,
+        error: str | None,
+    ) -> None:
+        """Hand one audit record to the sink: every command, whether it ran, failed or not."""
         if self._audit is None:
             return
         await self._audit(
@@ -371,8 +382,8 @@ class SshPool:
                 node=node.name,
                 argv=argv,
                 exit_status=result.exit_status if result else None,
-                error=str(error) if error else None,
-                duration_s=time.perf_counter() - start,
+                error=error,
+                duration_s=duration_s,
                 stdout_bytes=len(result.stdout.encode()) if result else 0,
                 stderr_bytes=len(result.stderr.encode()) if result else 0,
             )

@@ -28,6 +28,7 @@ from bot.lab.spec import (
     chrony_server_conf,
     ssh_fingerprint,
 )
+from bot.model import Cluster, Flavor, Node
 
 Report = Callable[[str], None]
 POLL_S = 0.25
@@ -85,6 +86,27 @@ class LabStatus(BaseModel):
     known_hosts_file: str
     nodes: tuple[InventoryNode, ...]
     health: tuple[NodeHealth, ...]
+
+    def to_cluster(self) -> Cluster:
+        """The lab as quorumbot's inventory holds a cluster, host keys trusted (the lab made them)."""
+        return Cluster(
+            name=self.cluster,
+            flavor=Flavor(self.flavor),
+            nodes=tuple(
+                Node(
+                    cluster=self.cluster,
+                    name=n.name,
+                    nodeid=n.nodeid,
+                    address=n.address,
+                    ring_addrs=(n.ring0_addr,),
+                    port=n.ssh_port,
+                    user=n.ssh_user,
+                    key_path=Path(n.ssh_key),
+                    host_key=n.host_key,
+                )
+                for n in self.nodes
+            ),
+        )
 
     @property
     def healthy(self) -> bool:
@@ -152,8 +174,20 @@ class Lab:
             raise
 
     def _build(self, spec: LabSpec, base: Path, report: Report) -> None:
-        host.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"quorumbot-lab-{spec.name}",
-                  "-f", str(self.client_key)])  # fmt: skip
+        host.run(
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                f"quorumbot-lab-{spec.name}",
+                "-f",
+                str(self.client_key),
+            ]
+        )
         client_pubkey = self.client_key.with_suffix(".pub").read_text()
         authkey = os.urandom(256)  # what corosync-keygen writes: 2048 random bits
         self._start_ntp_server(spec)
@@ -251,8 +285,15 @@ class Lab:
         active = tuple(f.kind.value for f in state.faults.get(n.name, []))
         init = node.init_pid(nspawn_pid) if nspawn_pid else None
         if init is None:
-            return NodeHealth(name=n.name, running=False, link_up=network.host_link_is_up(n),
-                              corosync="unknown", quorate=None, members=(), faults=active)  # fmt: skip
+            return NodeHealth(
+                name=n.name,
+                running=False,
+                link_up=network.host_link_is_up(n),
+                corosync="unknown",
+                quorate=None,
+                members=(),
+                faults=active,
+            )
         service = node.exec_in(init, ["systemctl", "is-active", "corosync"], check=False)
         quorum = node.exec_in(init, ["corosync-quorumtool", "-s"], check=False)
         quorate, members = quorum_summary(quorum.stdout)
@@ -322,11 +363,21 @@ class Lab:
         """An OpenSSH command line to the node that verifies its host key against the lab's file."""
         n = self.state().spec.node(node_name)
         argv = [
-            "ssh", "-i", str(self.client_key),
-            "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=yes",
-            "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            "-o", "ConnectTimeout=5", f"root@{n.mgmt_addr}",
-        ]  # fmt: skip
+            "ssh",
+            "-i",
+            str(self.client_key),
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=5",
+            f"root@{n.mgmt_addr}",
+        ]
         if command:
             # ssh hands the remote side one string for its shell; quote each argument ourselves.
             argv += ["--", shlex.join(command)]

@@ -12,13 +12,12 @@ from bot.lab.faults import FaultKind, FaultParams
 from bot.lab.lab import Lab
 from bot.model import AuditRecord, Cluster, Flavor
 from bot.ssh import SshPool
-from tests.lab.observe import model_nodes
 
 pytestmark = pytest.mark.lab
 
 
 def lab_cluster(lab: Lab) -> Cluster:
-    return Cluster(name="qbt", flavor=Flavor.COROSYNC, nodes=tuple(model_nodes(lab).values()))
+    return lab.status().to_cluster()
 
 
 async def test_every_state_probe_and_ping_comes_back_from_every_node(lab: Lab) -> None:

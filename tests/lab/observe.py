@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 from bot.lab.lab import Lab, quorum_summary
@@ -41,17 +40,4 @@ def wait_for(probe: Callable[[], T], accept: Callable[[T], bool], *, timeout_s: 
 
 def model_nodes(lab: Lab) -> dict[str, Node]:
     """The lab's nodes as the inventory would hold them, trusted keys included."""
-    status = lab.status()
-    return {
-        n.name: Node(
-            cluster=status.cluster,
-            name=n.name,
-            nodeid=n.nodeid,
-            address=n.address,
-            ring_addrs=(n.ring0_addr,),
-            user=n.ssh_user,
-            key_path=Path(n.ssh_key),
-            host_key=n.host_key,
-        )
-        for n in status.nodes
-    }
+    return {n.name: n for n in lab.status().to_cluster().nodes}
