@@ -22,8 +22,9 @@ corosync-cfgtool.8). Before 3.0.4 the local node had a digit like any other. 3.0
 transport's raw text instead of per-node lines when it was ``OK`` or held ``FAULTY`` (udp/udpu),
 and corosync 2.x printed ``Printing ring status.`` / ``RING ID %d`` / ``id = ``.
 
-Only 3.0.2–3.1.0 set the exit status from link faults (1); since 3.1.1 it is 0 unless the API
-failed, so faults are read from the text. From 3.1.1 the tool lists only the links enabled
+Before 3.1.1 the exit status was 1 on some faults (a ``FAULTY`` ring status; in 3.0.4–3.1.0 any
+node neither localhost nor connected, PR #546); since 3.1.1 it is 0 unless the API failed, so
+faults are read from the text, never from the exit status. From 3.1.1 the tool lists only the links enabled
 towards one other node, so a link that is down everywhere may be missing (corosync #643).
 """
 
@@ -222,7 +223,6 @@ class _Evidence:
     """What the lines said about the version, turned into a layout at the end."""
 
     def __init__(self) -> None:
-        self.old_header = False
         self.ring = False
         self.transport_header = False
         self.link_lines = 0
@@ -262,7 +262,6 @@ def parse_cfgtool_status(
             continue
         current = links[-1] if links else None
         if (header := _HEADER_OLD.match(line)) is not None:
-            seen.old_header = True
             seen.ring = seen.ring or header["what"] == "ring"
         elif (local := _LOCAL.match(line)) is not None:
             local_nodeid = int(local["nodeid"])

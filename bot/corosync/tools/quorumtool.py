@@ -12,10 +12,11 @@ Formats are ``display_quorum_data()`` and ``display_nodes_data()`` in corosync's
 - A Qdevice column (``A|NA,V|NV,MW|NMW`` or ``NR``) appears when a qdevice is registered or with
   ``-p``; the qdevice itself is a last row with nodeid 0, an empty Qdevice cell and
   ``" (votes N)"`` after its name when it does not cast its vote.
-- Exit status of ``-s`` since 3.0: 0 quorate, 2 not quorate (``EXIT_NOT_QUORATE``), 1 error;
-  when corosync is not there ``init_all()`` writes ``Cannot initialize CMAP service`` (or
-  QUORUM, or ``Cannot initialise CFG|VOTEQUORUM service``) to stderr and exits 1.
-  corosync 2.x returned 1 for quorate, so text wins over the exit status when both are there.
+- Exit status of ``-s`` in 3.x (seen on 3.1.7): 0 quorate, 2 not quorate, 1 error; when
+  corosync is not there ``init_all()`` writes ``Cannot initialize CMAP service`` (or QUORUM, or
+  ``Cannot initialise CFG|VOTEQUORUM service``) to stderr and exits 1. corosync 2.x's
+  ``show_status()`` returned ``is_quorate`` (1 when quorate), so the text wins over the exit
+  status when both are there.
 
 ``CorosyncNotRunning`` lives here because quorumtool is the tool asked first; cfgtool, cmapctl
 and pvecm parsers return the same value for their own "cannot connect" messages.
@@ -36,8 +37,9 @@ NodeidFormat = Literal["decimal", "hex"]
 class CorosyncNotRunning(BaseModel):
     """A corosync tool could not reach the daemon: corosync is stopped, crashed or starting.
 
-    The same words appear when the caller lacks the rights to corosync's IPC (not root), which
-    the tools cannot tell apart; ``error`` keeps the CS error code when the tool printed one.
+    quorumtool prints the same words when the caller lacks the rights to corosync's IPC (not
+    root); cfgtool and cmapctl print the CS error code, and only ``CS_ERR_LIBRARY`` (no socket)
+    becomes this value.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -136,7 +138,8 @@ class VotequorumInfo(BaseModel):
     activity_blocked: bool = False
     """``Activity blocked`` after the quorum number: this partition may not act."""
     flags: tuple[str, ...] = ()
-    """As printed: 2Node Quorate WaitForAll LastManStanding AutoTieBreaker AllowDownscale Qdevice."""
+    """As printed: 2Node Quorate WaitForAll LastManStanding AutoTieBreaker AllowDownscale
+    Qdevice."""
 
     def has_flag(self, flag: str) -> bool:
         return flag in self.flags
@@ -204,7 +207,9 @@ _NODEID = r"0x[0-9a-fA-F]{1,8}|[0-9]{1,10}"
 _NUMBER = re.compile(rf"^(?:{_NODEID})$", re.ASCII)
 _ROW = re.compile(rf"^\s*(?P<nodeid>{_NODEID})(?:[ \t]+(?P<rest>.*?))?[ \t]*$", re.ASCII)
 _VOTES = re.compile(r"^(?P<votes>[0-9]{1,10})(?:[ \t]+(?P<rest>.*))?$", re.ASCII)
-_QDEVICE_CELL = re.compile(r"^(?:NR|N?A,N?V,N?MW)$")
+# snprintf(buf, sizeof(buf) - 1) into char buf[10] keeps 8 characters: "NA,NV,NMW" is
+# printed as "NA,NV,NM" (display_nodes_data in tools/corosync-quorumtool.c).
+_QDEVICE_CELL = re.compile(r"^(?:NR|N?A,N?V,(?:N?MW|NM))$")
 _VOTES_SUFFIX = re.compile(r"^(?P<name>.*?) \(votes (?P<votes>-?[0-9]{1,10})\)$", re.ASCII)
 _RING_ID = re.compile(
     r"^(?:(?P<hrep>[0-9a-f]{1,8})\.(?P<hseq>[0-9a-f]{1,16})"
