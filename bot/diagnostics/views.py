@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.corosync.tools.cfgtool import CfgtoolStatus, parse_cfgtool_status
+from bot.corosync.tools.quorumtool import QuorumStatus, parse_quorumtool_status
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import NodeFacts
 from bot.model import CommandResult
@@ -81,47 +83,26 @@ def service_state(node: NodeFacts) -> str | None:
     return state or None
 
 
-_QUORATE = re.compile(r"^Quorate:\s+(Yes|No)\s*$", re.MULTILINE)
-_FIELD = re.compile(
-    r"^(Expected votes|Total votes|Quorum|Node ID):\s+(0x[0-9a-fA-F]+|\d+)", re.MULTILINE
-)
-_MEMBER_ROW = re.compile(
-    r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\d+)(?:\s+((?:N?A|N?V|N?MW|NR)(?:,(?:N?A|N?V|N?MW|NR))*))?\s+\S"
-)
-
-
 def quorum_view(node: NodeFacts) -> QuorumView | None:
     """`corosync-quorumtool -s` (exit 0 quorate, 2 not quorate; 1 means corosync is not there)."""
     result = node.results.get(Probe.QUORUMTOOL)
-    if result is None or result.exit_status not in (0, 2):
+    if result is None:
         return None
-    text = result.stdout
-    quorate = _QUORATE.search(text)
-    if quorate is None:
+    status = parse_quorumtool_status(result.stdout, result.stderr, result.exit_status)
+    if not isinstance(status, QuorumStatus) or status.is_quorate is None:
         return None
-    fields = {m.group(1): int(m.group(2), 0) for m in _FIELD.finditer(text)}
-    members: list[int] = []
-    qdevice = None
-    table = text.split("Membership information", 1)
-    for line in table[1].splitlines()[3:] if len(table) == 2 else []:
-        row = _MEMBER_ROW.match(line)
-        if row is None:
-            continue
-        nodeid = int(row.group(1), 0)
-        if nodeid == 0:  # the Qdevice's own row: its state is on the members' rows
-            continue
-        members.append(nodeid)
-        if row.group(3) and " (local)" in line:
-            qdevice = row.group(3)
+    members = status.membership.members if status.membership else ()
+    local = next((m for m in members if m.local), None)
+    votes = status.votequorum
     return QuorumView(
-        quorate=quorate.group(1) == "Yes",
-        members=tuple(sorted(members)),
-        expected_votes=fields.get("Expected votes"),
-        total_votes=fields.get("Total votes"),
-        quorum=fields.get("Quorum"),
-        qdevice=qdevice,
-        local_nodeid=fields.get("Node ID"),
-        raw=text,
+        quorate=status.is_quorate,
+        members=tuple(sorted(m.nodeid for m in members)),
+        expected_votes=votes.expected_votes if votes else None,
+        total_votes=votes.total_votes if votes else None,
+        quorum=votes.quorum if votes else None,
+        qdevice=local.qdevice.text if local and local.qdevice else None,
+        local_nodeid=status.local_nodeid,
+        raw=result.stdout,
     )
 
 
@@ -314,20 +295,19 @@ def _rule_verdict(rule: str, port: int) -> str | None:
     return None
 
 
-_CFGTOOL_NODE = re.compile(
-    r"^\s*nodeid:?\s*(\d+):\s*(localhost|connected|disconnected)", re.MULTILINE
-)
-
-
 def knet_links(node: NodeFacts) -> dict[int, bool] | None:
-    """`corosync-cfgtool -s` (3.0.4+): for each peer nodeid, whether link 0 is connected."""
+    """`corosync-cfgtool -s`: for each peer nodeid, whether every link to it is connected."""
     result = node.results.get(Probe.CFGTOOL_STATUS)
-    if result is None or not result.ok:
+    if result is None:
+        return None
+    status = parse_cfgtool_status(result.stdout, result.stderr, result.exit_status)
+    if not isinstance(status, CfgtoolStatus):
         return None
     links: dict[int, bool] = {}
-    for nodeid, state in _CFGTOOL_NODE.findall(result.stdout):
-        if state != "localhost":
-            links[int(nodeid)] = links.get(int(nodeid), True) and state == "connected"
+    for link in status.links:
+        for nodeid, state in link.nodes.items():
+            if state.state != "localhost":
+                links[nodeid] = links.get(nodeid, True) and state.ok
     return links
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -16,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from bot.config import LabSettings
+from bot.corosync.tools.quorumtool import QuorumStatus, parse_quorumtool_status
 from bot.errors import LabError, UsageError
 from bot.lab import faults, host, image, network, node
 from bot.lab.faults import ActiveFault
@@ -296,7 +296,7 @@ class Lab:
             )
         service = node.exec_in(init, ["systemctl", "is-active", "corosync"], check=False)
         quorum = node.exec_in(init, ["corosync-quorumtool", "-s"], check=False)
-        quorate, members = quorum_summary(quorum.stdout)
+        quorate, members = quorum_summary(quorum.stdout, quorum.exit_status)
         return NodeHealth(
             name=n.name,
             running=True,
@@ -388,16 +388,13 @@ def _host_patterns(n: NodeSpec) -> str:
     return f"{n.name},{n.mgmt_addr},{n.ring0_addr}"
 
 
-_QUORATE = re.compile(r"^Quorate:\s+(Yes|No)\s*$", re.MULTILINE)
-_MEMBER = re.compile(r"^\s+(\d+)\s+\d+\s+\S+", re.MULTILINE)
-
-
-def quorum_summary(text: str) -> tuple[bool | None, tuple[int, ...]]:
-    match = _QUORATE.search(text)
-    quorate = None if match is None else match.group(1) == "Yes"
-    section = text.split("Membership information", 1)
-    members = tuple(sorted(int(m) for m in _MEMBER.findall(section[1]))) if len(section) > 1 else ()
-    return quorate, members
+def quorum_summary(text: str, exit_status: int = 0) -> tuple[bool | None, tuple[int, ...]]:
+    """(quorate, member node ids) from `corosync-quorumtool -s`; (None, ()) if unreadable."""
+    status = parse_quorumtool_status(text, "", exit_status)
+    if not isinstance(status, QuorumStatus):
+        return None, ()
+    members = status.membership.members if status.membership else ()
+    return status.is_quorate, tuple(sorted(m.nodeid for m in members))
 
 
 def _describe(h: NodeHealth) -> str:
