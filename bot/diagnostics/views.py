@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from bot.corosync.logs import LogEvent, events, parse_journal_json
 from bot.corosync.tools.cfgtool import CfgtoolStatus, parse_cfgtool_status
 from bot.corosync.tools.quorumtool import QuorumStatus, parse_quorumtool_status
 from bot.diagnostics.commands import Probe
@@ -311,83 +311,12 @@ def knet_links(node: NodeFacts) -> dict[int, bool] | None:
     return links
 
 
-@dataclass(frozen=True)
-class JournalEvent:
-    kind: str
-    at: datetime | None
-    message: str
-    nodes: tuple[int, ...] = ()
-    """Node ids the line is about (who left, whose link went down)."""
-    value: int | None = None
-    """A number the line carries (ms of a pause, an exit status)."""
-
-
-# (kind, pattern) in the order they are tried; formats from corosync's exec/*.c and libknet.
-_JOURNAL_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern))
-    for kind, pattern in (
-        ("membership", (r"A new membership \([0-9a-f]+\.[0-9a-f]+\) was formed\. Members"
-                        r"(?: joined:(?P<joined>(?: \d+)+))?(?: left:(?P<nodes>(?: \d+)+))?")),
-        ("token-warning", r"Token has not been received in (?P<value>\d+) ms"),
-        ("processor-failed", (r"A processor failed, forming new configuration: token timed out"
-                              r" \((?P<value>\d+)ms\)")),
-        ("retransmit", r"Retransmit List:"),
-        ("failed-to-receive", r"FAILED TO RECEIVE"),
-        ("link-down", r"host: (?P<nodes>\d+) link: \d+ is down"),
-        ("link-up", r"host: (?P<nodes>\d+) link: \d+ is up"),
-        ("no-active-links", r"host: host: (?P<nodes>\d+) has no active links"),
-        ("mtu", r"possible MTU misconfiguration|Aborting PMTUD process"),
-        ("quorum-lost", r"within the non-primary component"),
-        ("gather", r"continuously in gather state"),
-        ("not-scheduled", r"main process was not scheduled .* for (?P<value>\d+)"),
-        ("pause", r"Process pause detected for (?P<value>\d+) ms"),
-        ("decrypt", r"Unable to decrypt packet"),
-        ("rejected", r"Packet rejected from"),
-        ("config-mismatch", r"is different than my config version"),
-        ("exiting", r"Corosync Cluster Engine exiting with status (?P<value>\d+)"),
-    )
-)  # fmt: skip
-
-
-def journal_events(node: NodeFacts) -> list[JournalEvent] | None:
+def journal_events(node: NodeFacts) -> list[LogEvent] | None:
     """The corosync journal of the sweep's window (`journalctl -o json`), as typed events."""
     result = node.results.get(Probe.JOURNAL)
     if result is None or not result.ok:
         return None
-    events = []
-    for line in result.stdout.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(record, dict):
-            continue
-        message = record.get("MESSAGE")
-        if isinstance(message, list):  # journald sends non-UTF-8 messages as byte arrays
-            message = bytes(b for b in message if isinstance(b, int) and 0 <= b < 256).decode(
-                "utf-8", "replace"
-            )
-        if not isinstance(message, str):
-            continue
-        event = _classify(message, record.get("__REALTIME_TIMESTAMP"))
-        if event is not None:
-            events.append(event)
-    return events
-
-
-def _classify(message: str, realtime: object) -> JournalEvent | None:
-    at = None
-    if isinstance(realtime, str) and realtime.isdigit():
-        at = datetime.fromtimestamp(int(realtime) / 1e6, UTC)
-    for kind, pattern in _JOURNAL_KINDS:
-        match = pattern.search(message)
-        if match is None:
-            continue
-        groups = match.groupdict()
-        nodes = tuple(int(n) for n in (groups.get("nodes") or "").split())
-        value = int(groups["value"]) if groups.get("value") else None
-        return JournalEvent(kind, at, message.strip(), nodes, value)
-    return None
+    return events(parse_journal_json(line) for line in result.stdout.splitlines())
 
 
 def link_counters(node: NodeFacts) -> dict[str, dict[str, int]] | None:

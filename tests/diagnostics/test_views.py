@@ -124,7 +124,7 @@ def test_journal_messages_sent_as_bytes_are_read() -> None:
     events = journal_events(facts_with(Probe.JOURNAL, json.dumps(record) + "\n"))
     assert events is not None
     assert [(e.kind, e.nodes) for e in events] == [("membership", (3,))]
-    assert events[0].at == datetime.fromtimestamp(1795590077.160365, UTC)
+    assert events[0].record.at == datetime.fromtimestamp(1795590077.160365, UTC)
 
 
 def test_garbage_journal_lines_are_skipped() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.corosync.logs import LogEvent
 from bot.diagnostics.checks.base import finding, unknown
 from bot.diagnostics.checks.quorum import membership_complete
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import ClusterFacts
-from bot.diagnostics.views import JournalEvent, journal_events
+from bot.diagnostics.views import journal_events
 from bot.model import Finding, Severity
 
 CHECK_ID = "corosync.journal"
@@ -32,14 +33,14 @@ class Rule:
 # Order matters only for reading; every rule is applied. Exit status 8 is "config error".
 RULES = (
     Rule(
-        ("gather",),
+        ("continuous-gather",),
         Severity.CRITICAL,
         "cannot form a cluster: totem is continuously in gather "
         "state, most often a local firewall blocking UDP 5405-5412",
         "open-firewall-ports",
     ),
     Rule(
-        ("config-mismatch",),
+        ("config-version-mismatch",),
         Severity.CRITICAL,
         "corosync exited because its config_version differs from the cluster's",
         "repair-corosync-conf",
@@ -59,13 +60,13 @@ RULES = (
         per_node=True,
     ),
     Rule(
-        ("processor-failed", "token-warning"),
+        ("processor-failed", "token-not-received"),
         Severity.WARNING,
         "token timeouts: a node stopped answering within the token",
         RAISE_TIMEOUTS,
     ),
     Rule(
-        ("pause", "not-scheduled"),
+        ("process-pause", "main-not-scheduled"),
         Severity.WARNING,
         "corosync was paused or not scheduled longer than safe (CPU starvation, VM pause)",
         RAISE_TIMEOUTS,
@@ -79,9 +80,9 @@ RULES = (
     ),
     # "has no active links" alone is also logged for every peer while knet starts up: not counted.
     Rule(("link-down",), Severity.WARNING, "knet links went down"),
-    Rule(("mtu",), Severity.WARNING, "path MTU problems on a corosync link"),
+    Rule(("mtu-misconfiguration",), Severity.WARNING, "path MTU problems on a corosync link"),
     Rule(
-        ("decrypt", "rejected"),
+        ("decrypt-failed", "packet-rejected"),
         Severity.WARNING,
         "packets from a node with another authkey or from an unlisted address",
     ),
@@ -90,7 +91,7 @@ RULES = (
 
 
 def check(facts: ClusterFacts) -> Iterator[Finding]:
-    by_node: dict[str, list[JournalEvent]] = {}
+    by_node: dict[str, list[LogEvent]] = {}
     for node in facts.reachable():
         events = journal_events(node)
         if events is None:
@@ -119,12 +120,14 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
         quiet = False
         last = max(
             (e for events in hits.values() for e in events),
-            key=lambda e: e.at.timestamp() if e.at else 0.0,
+            key=lambda e: e.record.at.timestamp() if e.record.at else 0.0,
         )
         counts = ", ".join(f"{name} {len(events)}x" for name, events in sorted(hits.items()))
-        when = f", last at {last.at:%H:%M:%S} UTC" if last.at else ""
+        when = f", last at {last.record.at:%H:%M:%S} UTC" if last.record.at else ""
         evidence = [
-            f"{name}: {e.message}" for name, events in sorted(hits.items()) for e in events[-3:]
+            f"{name}: [{e.record.subsystem}] {e.record.message}"
+            for name, events in sorted(hits.items())
+            for e in events[-3:]
         ]
         yield finding(
             CHECK_ID,
@@ -139,7 +142,7 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
         yield finding(CHECK_ID, facts, Severity.OK, f"corosync logged no trouble in the {window}")
 
 
-def _counts(rule: Rule, event: JournalEvent) -> bool:
+def _counts(rule: Rule, event: LogEvent) -> bool:
     if event.kind == "exiting":
         return event.value not in (None, 0)
     if event.kind == "membership":

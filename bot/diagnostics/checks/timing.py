@@ -21,7 +21,7 @@ RUNBOOK = "raise-totem-timeouts"
 # The token must outlast the worst round trip many times over: knet pings every token/4 and
 # declares a link dead after token/2, and a retransmit round needs several trips.
 MARGIN = 20
-TROUBLE = ("token-warning", "processor-failed", "pause", "not-scheduled")
+TROUBLE = ("token-not-received", "processor-failed", "process-pause", "main-not-scheduled")
 
 
 def check(facts: ClusterFacts) -> Iterator[Finding]:
