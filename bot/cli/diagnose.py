@@ -10,6 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import ConfigOption, answers_errors, err, out, run_async, settings_from
+from bot.config import Settings
+from bot.diagnostics.checks.base import Check
 from bot.diagnostics.collect import collect
 from bot.diagnostics.registry import CHECKS, select
 from bot.diagnostics.report import Report, exit_code, run_checks
@@ -43,43 +45,52 @@ def diagnose(
     with answers_errors():
         checks = select(check)
 
-    async def work() -> list[Report]:
-        async with open_database(settings.database_url.get_secret_value()) as engine:
-            inventory = InventoryRepo(engine)
-            names = [cluster] if cluster else await inventory.names()
-            clusters = [await inventory.get(name) for name in names]
-            if not clusters:
-                raise UsageError("the inventory is empty: add a cluster first")
-            audit = AuditRepo(engine)
-            reports = []
-            async with SshPool(settings.ssh, audit=audit.record) as pool:
-                for c in clusters:
-                    if node:
-                        missing = [n for n in node if c.node(n) is None]
-                        if missing:
-                            raise UsageError(
-                                f"cluster {c.name!r} has no node {', '.join(missing)} "
-                                f"(its nodes: {', '.join(n.name for n in c.nodes)})"
-                            )
-                    with err.status(f"diagnosing {c.name} ({len(c.nodes)} nodes)"):
-                        facts = await collect(
-                            pool,
-                            c,
-                            actor="cli",
-                            reason="diagnose",
-                            nodes=node or None,
-                            network=network,
-                        )
-                    reports.append(run_checks(facts, checks))
-            return reports
-
-    reports = run_async(work)
+    reports = run_async(
+        lambda: diagnose_all(settings, [cluster] if cluster else None, node, checks, network)
+    )
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in reports], indent=2))
     else:
         for report in reports:
             print_report(report)
     raise typer.Exit(exit_code(reports))
+
+
+async def diagnose_all(
+    settings: Settings,
+    clusters: list[str] | None,
+    nodes: list[str] | None = None,
+    checks: tuple[Check, ...] = CHECKS,
+    network: bool = True,
+) -> list[Report]:
+    """Collect and judge each cluster (all when None), auditing every command run."""
+    async with open_database(settings.database_url.get_secret_value()) as engine:
+        inventory = InventoryRepo(engine)
+        names = clusters or await inventory.names()
+        chosen = [await inventory.get(name) for name in names]
+        if not chosen:
+            raise UsageError("the inventory is empty: add a cluster first")
+        audit = AuditRepo(engine)
+        reports = []
+        async with SshPool(settings.ssh, audit=audit.record) as pool:
+            for c in chosen:
+                missing = [n for n in nodes or [] if c.node(n) is None]
+                if missing:
+                    raise UsageError(
+                        f"cluster {c.name!r} has no node {', '.join(missing)} "
+                        f"(its nodes: {', '.join(n.name for n in c.nodes)})"
+                    )
+                with err.status(f"diagnosing {c.name} ({len(c.nodes)} nodes)"):
+                    facts = await collect(
+                        pool,
+                        c,
+                        actor="cli",
+                        reason="diagnose",
+                        nodes=nodes or None,
+                        network=network,
+                    )
+                reports.append(run_checks(facts, checks))
+        return reports
 
 
 def print_report(report: Report) -> None:

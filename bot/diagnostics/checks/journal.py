@@ -100,6 +100,7 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
             by_node[node.node.name] = events
     window = f"last {facts.journal_window_s // 60} min"
     complete = membership_complete(facts)
+    departed = any(e.kind == "membership" and e.left for found in by_node.values() for e in found)
     quiet = True
     for rule in RULES:
         hits = {
@@ -117,6 +118,9 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
             # would hide the next failure, not fix this one.
             runbook = None
             summary += ", as expected while a node is missing from the membership"
+        elif "token-not-received" in rule.kinds and departed:
+            runbook = None
+            summary += ", when a node left the membership"
         quiet = False
         last = max(
             (e for events in hits.values() for e in events),

@@ -21,7 +21,9 @@ RUNBOOK = "raise-totem-timeouts"
 # The token must outlast the worst round trip many times over: knet pings every token/4 and
 # declares a link dead after token/2, and a retransmit round needs several trips.
 MARGIN = 20
-TROUBLE = ("token-not-received", "processor-failed", "process-pause", "main-not-scheduled")
+STALLS = ("process-pause", "main-not-scheduled")
+TIMEOUTS = ("token-not-received", "processor-failed")
+FLAPPING = 3  # membership changes with a departure, seen by one node in the window
 
 
 def check(facts: ClusterFacts) -> Iterator[Finding]:
@@ -31,12 +33,7 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
     paths = measured(facts)
     worst_ms = max((v.rtt_max_ms or 0.0 for v in paths.values()), default=0.0)
     jitter_ms = max((v.rtt_mdev_ms or 0.0 for v in paths.values()), default=0.0)
-    # Timeouts while a node is missing are explained by its departure, not by tight timing.
-    trouble = 0
-    if membership_complete(facts) is not False:
-        trouble = sum(
-            1 for node in facts.reachable() for e in journal_events(node) or [] if e.kind in TROUBLE
-        )
+    trouble = 0 if membership_complete(facts) is False else _timing_trouble(facts)
     now = (
         f"effective token {timing.effective_token_ms} ms, consensus {timing.consensus_ms} ms"
         f" ({timing.node_count} nodes)"
@@ -69,6 +66,26 @@ def check(facts: ClusterFacts) -> Iterator[Finding]:
         evidence=[*timing.explanation, f"after: token {proposal} ->", *after.explanation],
         runbook=RUNBOOK,
     )
+
+
+def _timing_trouble(facts: ClusterFacts) -> int:
+    """Journal events that point at timeouts too tight for this cluster, not at a lost node.
+
+    Token timeouts that came with a node leaving are explained by the departure (a dead or
+    cut-off node); only stalls, timeouts without any departure, or a node seeing departures
+    again and again (flapping) say the timeouts themselves are too tight. Nothing counts while
+    a node is missing right now: the caller checks that first.
+    """
+    trouble = 0
+    for node in facts.reachable():
+        found = journal_events(node) or []
+        departures = sum(1 for e in found if e.kind == "membership" and e.left)
+        trouble += sum(1 for e in found if e.kind in STALLS)
+        if departures == 0:
+            trouble += sum(1 for e in found if e.kind in TIMEOUTS)
+        elif departures >= FLAPPING:
+            trouble += departures
+    return trouble
 
 
 def _proposal(timing: EffectiveTiming, needed_ms: float) -> int:
