@@ -1,0 +1,1 @@
+"""The Slack front end: Block Kit limits now; the bolt app, commands and rendering later."""
