@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from bot.corosync.logs import LogEvent, events, parse_journal_json
 from bot.corosync.tools.cfgtool import CfgtoolStatus, parse_cfgtool_status
+from bot.corosync.tools.cmapctl import CmapDump, KnetLinkStats, parse_cmap_output
 from bot.corosync.tools.quorumtool import QuorumStatus, parse_quorumtool_status
+from bot.corosync.tools.version import CorosyncVersion, parse_corosync_version
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import NodeFacts
 from bot.model import CommandResult
@@ -338,3 +340,21 @@ def link_counters(node: NodeFacts) -> dict[str, dict[str, int]] | None:
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
     return counters
+
+
+def corosync_version(node: NodeFacts) -> tuple[int, ...] | None:
+    """`corosync -v`: the version this node runs."""
+    result = node.results.get(Probe.COROSYNC_VERSION)
+    if result is None or not result.ok:
+        return None
+    parsed = parse_corosync_version(result.stdout)
+    return parsed.version if isinstance(parsed, CorosyncVersion) else None
+
+
+def knet_stats(node: NodeFacts) -> tuple[KnetLinkStats, ...] | None:
+    """`corosync-cmapctl -m stats`: knet's per-peer, per-link counters as this node sees them."""
+    result = node.results.get(Probe.CMAP_STATS)
+    if result is None:
+        return None
+    dump = parse_cmap_output(result.stdout, result.stderr, result.exit_status)
+    return dump.knet_links() if isinstance(dump, CmapDump) else None

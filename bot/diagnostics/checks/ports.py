@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from bot.diagnostics.checks.base import finding, unknown
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import ClusterFacts
-from bot.diagnostics.views import firewall_view, knet_links, service_state, udp_listeners
+from bot.diagnostics.views import (
+    firewall_view,
+    knet_links,
+    knet_stats,
+    service_state,
+    udp_listeners,
+)
 from bot.model import Finding, Severity
 
 BOUND = "ports.bound"
@@ -91,6 +97,21 @@ def check_firewall(facts: ClusterFacts) -> Iterator[Finding]:
         )
 
 
+def _link_flaps(facts: ClusterFacts, by_id: dict[int, str]) -> list[str]:
+    """Links that went down after coming up (stats.knet.node<N>.link<L>.down_count).
+
+    knet counts a link's initial down state too, so a link that never failed shows 1.
+    """
+    flaps = []
+    for node in facts.reachable():
+        for link in knet_stats(node) or ():
+            peer = by_id.get(link.nodeid)
+            drops = (link.down_count or 0) - 1
+            if peer and peer != node.node.name and drops > 0:
+                flaps.append(f"{node.node.name}->{peer} link {link.link_id}: {drops}x")
+    return flaps
+
+
 def check_matrix(facts: ClusterFacts) -> Iterator[Finding]:
     """knet's own view of every node pair: which links are connected, as an N×N matrix."""
     by_id = {n.nodeid: n.name for n in facts.cluster.nodes if n.nodeid is not None}
@@ -111,6 +132,15 @@ def check_matrix(facts: ClusterFacts) -> Iterator[Finding]:
             if not connected:
                 broken.append((node.node.name, peer))
         rows.append(f"{node.node.name} -> " + "  ".join(cells))
+    flaps = _link_flaps(facts, by_id)
+    if flaps:
+        yield finding(
+            MATRIX,
+            facts,
+            Severity.WARNING,
+            "knet links have gone down since corosync started: " + ", ".join(flaps),
+            nodes=sorted({f.split("->")[0] for f in flaps}),
+        )
     if broken:
         pairs = ", ".join(f"{a}->{b}" for a, b in broken)
         yield finding(

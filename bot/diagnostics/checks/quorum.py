@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from bot.diagnostics.checks.base import finding, unknown
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import ClusterFacts, NodeFacts
-from bot.diagnostics.views import QuorumView, quorum_view, service_state
+from bot.diagnostics.views import QuorumView, corosync_version, quorum_view, service_state
 from bot.model import Finding, Severity
 
 SERVICE = "corosync.service"
@@ -41,8 +41,31 @@ def check_service(facts: ClusterFacts) -> Iterator[Finding]:
                 evidence=[f"systemctl is-active corosync: {state}"],
                 runbook=REJOIN,
             )
+    versions = {}
+    for node in facts.reachable():
+        version = corosync_version(node)
+        if version is not None:
+            versions[node.node.name] = ".".join(str(v) for v in version)
+    if len(set(versions.values())) > 1:
+        # Mixed versions are fine during a rolling upgrade only; `corosync-cfgtool -R` across
+        # mixed versions is unsupported (corosync-cfgtool(8)).
+        yield finding(
+            SERVICE,
+            facts,
+            Severity.WARNING,
+            "nodes run different corosync versions: "
+            + ", ".join(f"{n} {v}" for n, v in sorted(versions.items())),
+            nodes=sorted(versions),
+        )
     if active and len(active) == len(facts.nodes):
-        yield finding(SERVICE, facts, Severity.OK, f"corosync is active on all {len(active)} nodes")
+        running = (
+            f" (corosync {next(iter(versions.values()))})"
+            if len(set(versions.values())) == 1
+            else ""
+        )
+        yield finding(
+            SERVICE, facts, Severity.OK, f"corosync is active on all {len(active)} nodes{running}"
+        )
 
 
 def _views(facts: ClusterFacts) -> tuple[dict[str, QuorumView], list[NodeFacts]]:
