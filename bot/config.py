@@ -56,6 +56,33 @@ class SshSettings(BaseModel):
     """OpenSSH's MaxSessions defaults to 10 channels per connection; stay below it."""
 
 
+class SlackSettings(BaseModel):
+    """How the bot reaches Slack: Socket Mode when an app token is set, else HTTP."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bot_token: SecretStr | None = None
+    """The bot user OAuth token, ``xoxb-…``."""
+    app_token: SecretStr | None = None
+    """An app-level token (``xapp-…``, scope connections:write) selects Socket Mode."""
+    signing_secret: SecretStr | None = None
+    """Verifies HTTP requests from Slack; required in HTTP mode."""
+    api_base_url: str = "https://slack.com/api/"
+    """Only tests change this (a local fake of Slack's Web API)."""
+    http_host: str = "127.0.0.1"
+    """HTTP mode listens here; put a TLS reverse proxy in front of it."""
+    http_port: int = Field(default=3000, ge=0, le=65535)
+    """0 picks a free port (tests); the bound address is logged."""
+    policy_file: Path | None = None
+    """Who may see and do what (see deploy/policy.example.yaml); without it, nobody may."""
+    max_retries: int = Field(default=3, ge=0, le=10)
+    """Retries of a Web API call after 429 (honouring Retry-After), 5xx or a dropped connection."""
+
+    @property
+    def mode(self) -> Literal["socket", "http"]:
+        return "socket" if self.app_token is not None else "http"
+
+
 class Settings(BaseSettings):
     """Everything quorumbot can be told; unknown keys are errors, so typos never pass silently."""
 
@@ -68,6 +95,7 @@ class Settings(BaseSettings):
     """SQLAlchemy async URL: sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PW@HOST/DB."""
     ssh: SshSettings = Field(default_factory=SshSettings)
     lab: LabSettings = Field(default_factory=LabSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
 
     @classmethod
     def settings_customise_sources(

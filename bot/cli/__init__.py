@@ -22,6 +22,7 @@ from bot.cli.config import config_app
 from bot.cli.diagnose import diagnose, diagnose_all, list_checks, print_report
 from bot.cli.inventory import inventory_app
 from bot.cli.lab import lab_app, print_status
+from bot.cli.run import run
 from bot.lab.faults import FaultKind, FaultParams
 from bot.lab.lab import Lab
 from bot.store.database import open_database
@@ -40,6 +41,7 @@ app.add_typer(inventory_app, name="inventory")
 app.add_typer(config_app, name="config")
 app.command("diagnose")(diagnose)
 app.command("checks")(list_checks)
+app.command("run")(run)
 
 
 @app.callback(invoke_without_command=True)

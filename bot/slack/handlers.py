@@ -1,0 +1,279 @@
+"""What each `/quorum` subcommand does: resolve the cluster, check the policy, do the work, reply.
+
+Handlers return a `Reply` (data); `bot.slack.app` decides how it reaches Slack. Every check
+happens before any work, so a refused or malformed command changes nothing and runs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot import policy as authz
+from bot.errors import BotError, UnknownCluster, UsageError
+from bot.health import ClusterHealth, cluster_health
+from bot.model import Cluster
+from bot.operations import Operations
+from bot.slack import blocks
+from bot.slack.commands import SPECS, Command, Verb, usage_of
+
+
+class Denied(BotError):
+    """The policy refused the caller; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who typed the command (or clicked), where, and the user groups they belong to."""
+
+    user_id: str
+    channel_id: str
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def actor(self) -> authz.Actor:
+        return authz.Actor(user_id=self.user_id, groups=self.groups)
+
+    @property
+    def audit_name(self) -> str:
+        return str(self.actor)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file posted in the reply's thread (long reports, evidence)."""
+
+    filename: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    message: blocks.Message
+    in_channel: bool = False
+    """Post for the whole channel; otherwise only the caller sees it."""
+    upload: Upload | None = None
+
+
+# What each subcommand needs from the policy; None: anyone may ask (the answer explains).
+ACTIONS: dict[Verb, authz.Action | None] = {
+    Verb.HELP: None,
+    Verb.WHOAMI: None,
+    Verb.CAN_I: None,
+    Verb.STATUS: authz.Action.VIEW,
+    Verb.NODES: authz.Action.VIEW,
+    Verb.INCIDENTS: authz.Action.VIEW,
+    Verb.RUNBOOKS: authz.Action.VIEW,
+    Verb.HISTORY: authz.Action.VIEW,
+    Verb.DIAGNOSE: authz.Action.DIAGNOSE,
+    Verb.RUN: authz.Action.RUN_RUNBOOK,
+}
+
+QUICK = frozenset({Verb.HELP, Verb.WHOAMI, Verb.CAN_I, Verb.RUNBOOKS, Verb.INCIDENTS})
+"""Answered inside the ack: no SSH, no waiting."""
+
+
+@dataclass
+class Handlers:
+    ops: Operations
+    policy: authz.Policy
+    _table: dict[Verb, Callable[[Command, Caller], Awaitable[Reply]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._table = {
+            Verb.HELP: self.help,
+            Verb.WHOAMI: self.whoami,
+            Verb.CAN_I: self.can_i,
+            Verb.STATUS: self.status,
+            Verb.NODES: self.nodes,
+            Verb.DIAGNOSE: self.diagnose,
+            Verb.INCIDENTS: self.incidents,
+            Verb.RUNBOOKS: self.runbooks,
+            Verb.RUN: self.run,
+            Verb.HISTORY: self.history,
+        }
+
+    async def handle(self, command: Command, caller: Caller) -> Reply:
+        """The reply to `command`; BotError (Denied, UsageError, …) when it cannot be done."""
+        return await self._table[command.verb](command, caller)
+
+    async def admit(self, command: Command, caller: Caller) -> Cluster | None:
+        """Check the policy and resolve the cluster before any work; raises Denied/UsageError."""
+        action = ACTIONS[command.verb]
+        if action is None:
+            return None
+        self._allow(caller, action, None)  # the channel and the role first: say why not early
+        if not _takes_cluster(command):
+            return None
+        cluster = await self._cluster(command, caller)
+        self._allow(caller, action, cluster.name)  # per-cluster rules may differ
+        return cluster
+
+    async def home(self, actor: authz.Actor) -> list[ClusterHealth]:
+        """Health of every cluster `actor` may view in some channel, for the App Home tab."""
+        names = [c.name for c in await self.ops.clusters()]
+        mine: set[str] = set()
+        for channel in self.policy.channels:
+            for name in authz.visible_clusters(self.policy, channel, names, actor=actor):
+                if authz.decide(
+                    self.policy,
+                    actor=actor,
+                    action=authz.Action.VIEW,
+                    channel_id=channel,
+                    cluster=name,
+                ).allowed:
+                    mine.add(name)
+        clusters = [await self.ops.cluster(name) for name in sorted(mine)]
+        diagnoses = await asyncio.gather(
+            *(
+                self.ops.diagnose(c, actor=str(actor), reason="App Home", network=False)
+                for c in clusters
+            )
+        )
+        return [cluster_health(d.facts, d.report) for d in diagnoses]
+
+    async def _admit_cluster(self, command: Command, caller: Caller) -> Cluster:
+        cluster = await self.admit(command, caller)
+        if cluster is None:  # only for commands without a CLUSTER argument: a wiring bug
+            raise UsageError(f"`{usage_of(command.verb)}` takes no cluster")
+        return cluster
+
+    async def help(self, command: Command, caller: Caller) -> Reply:
+        asked = command.arg("COMMAND")
+        if asked is not None:
+            spec = SPECS[Verb(asked.lower())]
+            return Reply(blocks.help_message([_help(spec.verb)]))
+        allowed = [verb for verb in Verb if self._may(caller, verb)]
+        return Reply(blocks.help_message([_help(v) for v in allowed]))
+
+    async def whoami(self, command: Command, caller: Caller) -> Reply:
+        names = [c.name for c in await self.ops.clusters()]
+        visible = authz.visible_clusters(self.policy, caller.channel_id, names)
+        role = authz.role_in(self.policy, actor=caller.actor, channel_id=caller.channel_id)
+        who = f"<@{caller.user_id}>"
+        if role is None:
+            text = (
+                f"{who}: you have no role in this channel, so quorumbot will not act for you here."
+            )
+        else:
+            shown = ", ".join(visible) if visible else "none"
+            text = f"{who}: you are *{role.value}* in this channel. Clusters it covers: {shown}."
+        return Reply(blocks.text_message(text))
+
+    async def can_i(self, command: Command, caller: Caller) -> Reply:
+        name = command.arg("ACTION") or ""
+        try:
+            action = authz.Action(name.lower())
+        except ValueError:
+            known = ", ".join(a.value for a in authz.Action)
+            raise UsageError(f"unknown action {name[:40]!r}; actions: {known}") from None
+        decision = authz.decide(
+            self.policy, actor=caller.actor, action=action, channel_id=caller.channel_id
+        )
+        verdict = "Yes" if decision.allowed else "No"
+        return Reply(blocks.text_message(f"{verdict}: {decision.reason}"))
+
+    async def status(self, command: Command, caller: Caller) -> Reply:
+        cluster = await self._admit_cluster(command, caller)
+        diagnosis = await self.ops.diagnose(
+            cluster, actor=caller.audit_name, reason="/quorum status", network=False
+        )
+        return Reply(blocks.status_message(cluster_health(diagnosis.facts, diagnosis.report)))
+
+    async def nodes(self, command: Command, caller: Caller) -> Reply:
+        cluster = await self._admit_cluster(command, caller)
+        return Reply(blocks.nodes_message(cluster))
+
+    async def diagnose(self, command: Command, caller: Caller) -> Reply:
+        cluster = await self._admit_cluster(command, caller)
+        node = command.arg("NODE")
+        diagnosis = await self.ops.diagnose(
+            cluster,
+            actor=caller.audit_name,
+            reason="/quorum diagnose",
+            nodes=[node] if node else None,
+        )
+        message, full = blocks.diagnose_message(diagnosis.report)
+        upload = None
+        if full is not None:
+            upload = Upload(f"diagnosis-{cluster.name}.txt", f"Diagnosis of {cluster.name}", full)
+        return Reply(message, in_channel=True, upload=upload)
+
+    async def incidents(self, command: Command, caller: Caller) -> Reply:
+        await self.admit(command, caller)
+        return Reply(
+            blocks.text_message(
+                "This bot is not running the membership monitor, so it tracks no incidents. "
+                "Use `/quorum status` for the current state."
+            )
+        )
+
+    async def runbooks(self, command: Command, caller: Caller) -> Reply:
+        await self.admit(command, caller)
+        return Reply(blocks.text_message("No runbooks are installed in this bot yet."))
+
+    async def run(self, command: Command, caller: Caller) -> Reply:
+        await self.admit(command, caller)
+        runbook = command.arg("RUNBOOK")
+        raise UsageError(
+            f"no runbook named {runbook!r} (none are installed); see `/quorum runbooks`"
+        )
+
+    async def history(self, command: Command, caller: Caller) -> Reply:
+        await self.admit(command, caller)
+        limit = int(command.arg("COUNT") or 10)
+        names = [c.name for c in await self.ops.clusters()]
+        visible = set(authz.visible_clusters(self.policy, caller.channel_id, names))
+        records = [r for r in await self.ops.history(limit * 5) if r.cluster in visible]
+        return Reply(blocks.history_message(records[:limit]))
+
+    async def _cluster(self, command: Command, caller: Caller) -> Cluster:
+        names = [c.name for c in await self.ops.clusters()]
+        visible = authz.visible_clusters(self.policy, caller.channel_id, names)
+        wanted = command.arg("CLUSTER")
+        if wanted is None:
+            if len(visible) == 1:
+                return await self.ops.cluster(visible[0])
+            if not visible:
+                raise Denied(
+                    "no cluster is granted to this channel; an admin can add it to the policy"
+                )
+            raise UsageError(
+                f"this channel covers {', '.join(visible)}: name one, "
+                f"e.g. `{usage_of(command.verb).replace('[CLUSTER]', visible[0])}`"
+            )
+        if wanted not in names:
+            raise UnknownCluster(wanted, visible)
+        if wanted not in visible:
+            raise Denied(f"cluster {wanted!r} is not granted to this channel")
+        return await self.ops.cluster(wanted)
+
+    def _allow(self, caller: Caller, action: authz.Action, cluster: str | None) -> None:
+        decision = authz.decide(
+            self.policy,
+            actor=caller.actor,
+            action=action,
+            channel_id=caller.channel_id,
+            cluster=cluster,
+        )
+        if not decision.allowed:
+            raise Denied(decision.reason)
+
+    def _may(self, caller: Caller, verb: Verb) -> bool:
+        action = ACTIONS[verb]
+        if action is None:
+            return True
+        return authz.decide(
+            self.policy, actor=caller.actor, action=action, channel_id=caller.channel_id
+        ).allowed
+
+
+def _takes_cluster(command: Command) -> bool:
+    return "CLUSTER" in (a.removesuffix("...") for a in SPECS[command.verb].args)
+
+
+def _help(verb: Verb) -> blocks.CommandHelp:
+    spec = SPECS[verb]
+    return blocks.CommandHelp(name=verb.value, usage=spec.usage, description=spec.summary)
