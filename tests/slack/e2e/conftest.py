@@ -37,12 +37,19 @@ INVENTORY = """clusters:
   flavor: proxmox
   nodes:
   - {name: beta1, nodeid: 1, address: 127.0.0.1, port: 1, ring_addrs: [198.18.251.1]}
-"""
+- name: big
+  flavor: corosync
+  nodes:
+""" + "".join(
+    f"  - {{name: big{i}, nodeid: {i}, address: 127.0.0.1, port: 1, ring_addrs: [198.18.252.{i}]}}\n"
+    for i in range(1, 61)
+)
 
 # Alice operates alpha from #ops; Bob may only look; #alerts sees beta only; nobody else counts.
 POLICY = f"""channels:
   {OPS.id}: {{name: ops, clusters: [alpha]}}
   C0ALERTS01: {{name: alerts, clusters: [beta]}}
+  G0PRIVATE1: {{name: ops-private, clusters: [big]}}
 users:
   {ALICE.id}: operator
   U0BOB00001: viewer

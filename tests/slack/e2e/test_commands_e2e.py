@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.fakes.workspace import ALERTS, BOB, OPS
+from tests.fakes.workspace import ALERTS, BOB, OPS, OPS_PRIVATE
 from tests.slack.e2e.conftest import Driver, text_of
 
 STRANGER = "U0STRANGE1"
@@ -155,6 +155,25 @@ async def test_diagnose_posts_findings_in_the_channel(bot: Driver) -> None:
     history = await bot.command("history 50")
     shown = text_of(await bot.reply(history))
     assert "slack:U0ALICE001" in shown
+
+
+async def test_a_long_diagnosis_attaches_the_full_report_in_the_thread(bot: Driver) -> None:
+    """A report too long for one message is summarised, with the whole text as a file in its thread."""
+    since = bot.mark()
+    await bot.command("diagnose big", channel=OPS_PRIVATE.id)
+    posted = await bot.wait_new(
+        "chat.postMessage", lambda c: c.params.get("channel") == OPS_PRIVATE.id, since=since
+    )
+    assert "full report" in text_of(posted)
+    completed = await bot.wait_new("files.completeUploadExternal", lambda c: True, since=since)
+    assert completed.ok
+    assert completed.params.get("thread_ts") == posted.response["ts"]
+    (uploaded,) = [
+        f for f in bot.fake.workspace.files.values() if f.thread_ts == posted.response["ts"]
+    ]
+    assert uploaded.content is not None
+    content = uploaded.content.decode()
+    assert all(f"big{i}" in content for i in (1, 30, 60))
 
 
 async def test_a_429_from_slack_is_retried_after_retry_after(bot: Driver) -> None:
