@@ -18,6 +18,7 @@ from bot.diagnostics.report import Report, run_checks
 from bot.errors import UnknownNode
 from bot.model import AuditRecord, Cluster
 from bot.ssh import SshPool
+from bot.store.counters import CounterRepo
 from bot.store.repos import AuditRepo, InventoryRepo
 
 
@@ -30,10 +31,18 @@ class Diagnosis:
 
 
 class Operations:
-    def __init__(self, inventory: InventoryRepo, audit: AuditRepo, pool: SshPool) -> None:
+    def __init__(
+        self,
+        inventory: InventoryRepo,
+        audit: AuditRepo,
+        pool: SshPool,
+        counters: CounterRepo | None = None,
+    ) -> None:
         self.inventory = inventory
         self.audit = audit
         self.pool = pool
+        self.counters = counters
+        """Where NIC counters are kept between sweeps, so checks can report what is new."""
 
     async def clusters(self) -> list[Cluster]:
         return await self.inventory.all()
@@ -66,6 +75,7 @@ class Operations:
             reason=reason,
             nodes=list(nodes) if nodes else None,
             network=network,
+            counters=self.counters,
         )
         return Diagnosis(facts, run_checks(facts, checks))
 

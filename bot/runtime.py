@@ -23,6 +23,7 @@ from bot.policy_file import load_policy
 from bot.slack import serve
 from bot.slack.app import build_app, build_client
 from bot.ssh import SshPool
+from bot.store.counters import CounterRepo
 from bot.store.database import open_database
 from bot.store.repos import AuditRepo, InventoryRepo
 from bot.tasks import Supervisor
@@ -61,7 +62,7 @@ async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> N
         supervisor = Supervisor()
         stack.push_async_callback(supervisor.close)
         client = build_client(slack)
-        ops = Operations(InventoryRepo(engine), audit, pool)
+        ops = Operations(InventoryRepo(engine), audit, pool, CounterRepo(engine))
         app = build_app(slack, ops, policy, supervisor, client)
 
         if slack.app_token is not None:

@@ -12,12 +12,13 @@ from rich.table import Table
 from bot.cli.common import ConfigOption, answers_errors, err, out, run_async, settings_from
 from bot.config import Settings
 from bot.diagnostics.checks.base import Check
-from bot.diagnostics.collect import collect
 from bot.diagnostics.registry import CHECKS, select
-from bot.diagnostics.report import Report, exit_code, run_checks
+from bot.diagnostics.report import Report, exit_code
 from bot.errors import UsageError
 from bot.model import Severity
+from bot.operations import Operations
 from bot.ssh import SshPool
+from bot.store.counters import CounterRepo
 from bot.store.database import open_database
 from bot.store.repos import AuditRepo, InventoryRepo
 
@@ -73,23 +74,18 @@ async def diagnose_all(
         audit = AuditRepo(engine)
         reports = []
         async with SshPool(settings.ssh, audit=audit.record) as pool:
+            ops = Operations(inventory, audit, pool, CounterRepo(engine))
             for c in chosen:
-                missing = [n for n in nodes or [] if c.node(n) is None]
-                if missing:
-                    raise UsageError(
-                        f"cluster {c.name!r} has no node {', '.join(missing)} "
-                        f"(its nodes: {', '.join(n.name for n in c.nodes)})"
-                    )
                 with err.status(f"diagnosing {c.name} ({len(c.nodes)} nodes)"):
-                    facts = await collect(
-                        pool,
+                    diagnosis = await ops.diagnose(
                         c,
                         actor="cli",
                         reason="diagnose",
-                        nodes=nodes or None,
+                        nodes=nodes,
+                        checks=checks,
                         network=network,
                     )
-                reports.append(run_checks(facts, checks))
+                reports.append(diagnosis.report)
         return reports
 
 

@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 
 from bot.batch import TIMED_OUT, BatchItem
 from bot.diagnostics.commands import ping_command, state_commands
+from bot.diagnostics.counter_history import load_previous, save_current
 from bot.diagnostics.facts import ClusterFacts, NodeFacts, Reach
 from bot.errors import AuthFailed, HostKeyMismatch, HostKeyUnknown, SshError
 from bot.model import Cluster, Node
 from bot.ssh import SshPool
+from bot.store.counters import CounterRepo
 
 DEFAULT_JOURNAL_WINDOW_S = 600
 
@@ -30,12 +32,18 @@ async def collect(
     state: bool = True,
     network: bool = True,
     ping_count: int = 10,
+    counters: CounterRepo | None = None,
 ) -> ClusterFacts:
     """Collect state from ``nodes`` (default: all), then, with ``network``, ping every pair.
 
     ``state=False`` runs only the network probes (for benchmarks that time the two apart).
+    With ``counters``, the NIC counters the last sweep saved become ``previous_counters`` (so
+    the NIC check reports growth since then) and this sweep's are saved in their place.
     """
     chosen = [n for n in cluster.nodes if nodes is None or n.name in nodes]
+    previous = (
+        await load_previous(counters, cluster.name, (n.name for n in chosen)) if counters else {}
+    )
     facts = await asyncio.gather(
         *(
             _collect_node(pool, cluster, n, actor, reason, journal_window_s, state=state)
@@ -51,12 +59,16 @@ async def collect(
                 if f.reach is Reach.OK
             )
         )
-    return ClusterFacts(
+    collected = ClusterFacts(
         cluster=cluster,
         nodes=by_name,
         collected_at=datetime.now(UTC),
         journal_window_s=journal_window_s,
+        previous_counters=previous,
     )
+    if counters is not None:
+        await save_current(counters, collected)
+    return collected
 
 
 async def _collect_node(

@@ -53,12 +53,22 @@ class NodeFacts:
         return f"{probe.value} was not collected on {self.node.name}"
 
 
+@dataclass(frozen=True)
+class CounterReading:
+    """One interface's counters as an earlier sweep read them (``ip -s -j link`` names)."""
+
+    at: datetime
+    counters: dict[str, int]
+
+
 @dataclass
 class ClusterFacts:
     cluster: Cluster
     nodes: dict[str, NodeFacts]
     collected_at: datetime
     journal_window_s: int
+    previous_counters: dict[str, dict[str, CounterReading]] = field(default_factory=dict)
+    """By node, then interface: the last counters saved before this sweep (none: first sweep)."""
 
     def reachable(self) -> list[NodeFacts]:
         return [f for f in self.nodes.values() if f.reach is Reach.OK]

@@ -7,6 +7,7 @@ from typing import Final
 from bot.diagnostics.checks import (
     addresses,
     config,
+    firewall,
     journal,
     network,
     nic,
@@ -64,10 +65,11 @@ CHECKS: Final[tuple[Check, ...]] = (
         needs=frozenset({Probe.SS_UDP}),
     ),
     Check(
-        id=ports.FIREWALL,
-        description="no firewall rule drops or rejects UDP 5405-5412",
-        fn=ports.check_firewall,
-        needs=frozenset({Probe.IPTABLES}),
+        id=firewall.FIREWALL,
+        description="no firewall (iptables, nftables, Proxmox VE) drops or rejects corosync's "
+        "UDP between any two nodes, on any link, either way",
+        fn=firewall.check,
+        needs=frozenset({Probe.IPTABLES, Probe.NFT, Probe.PVE_CLUSTER_FW, Probe.PVE_HOST_FW}),
     ),
     Check(
         id=addresses.RING_LOCAL,
@@ -82,7 +84,8 @@ CHECKS: Final[tuple[Check, ...]] = (
     ),
     Check(
         id=nic.CHECK_ID,
-        description="no error or drop counters on the interfaces corosync uses",
+        description="no new error or drop counters on the interfaces corosync uses "
+        "(since the last sweep)",
         fn=nic.check,
         needs=frozenset({Probe.IP_LINK_STATS, Probe.IP_ADDR}),
     ),

@@ -1,24 +1,75 @@
 """The small, typed views checks read: one function per question, over one node's facts. Pure.
 
 Views turn raw command results into just what a check needs, through bot.corosync's parsers.
-A view returns None when it cannot tell (command missing, failed, or output unreadable); the
-check then reports "unknown" with ``node.why_missing(probe)`` instead of guessing.
+The corosync views return None when they cannot tell (command missing, failed, or output
+unreadable); the check then reports "unknown" with ``node.why_missing(probe)`` instead of
+guessing. The host-tool views (ping, time, addresses, sockets, counters; firewalls in
+bot.diagnostics.firewall_listings) return ``CannotTell`` instead, which carries the text a
+parser could not read, so the "unknown" finding can show it.
 """
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.corosync.logs import LogEvent, events, parse_journal_json
 from bot.corosync.tools.cfgtool import CfgtoolStatus, parse_cfgtool_status
 from bot.corosync.tools.cmapctl import CmapDump, KnetLinkStats, parse_cmap_output
+from bot.corosync.tools.netif import (
+    Interface,
+    IpAddrShow,
+    IpLinkStats,
+    parse_ip_addr_json,
+    parse_ip_link_stats_json,
+)
+from bot.corosync.tools.ping import PingSummary, parse_ping
 from bot.corosync.tools.quorumtool import QuorumStatus, parse_quorumtool_status
+from bot.corosync.tools.sockets import SsUdp, parse_ss_udp
+from bot.corosync.tools.timesync import (
+    ChronyTracking,
+    parse_chronyc_tracking,
+    parse_timedatectl_show,
+)
 from bot.corosync.tools.version import CorosyncVersion, parse_corosync_version
+from bot.corosync.unparsed import Unparsed
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import NodeFacts
 from bot.model import CommandResult
+
+
+@dataclass(frozen=True)
+class CannotTell:
+    """Why a view has no answer, with the output it could not read (empty when none came)."""
+
+    why: str
+    raw: str = ""
+
+
+def missing(node: NodeFacts, probe: Probe) -> CannotTell:
+    """The probe did not run, did not finish, or failed: ``node.why_missing`` says which."""
+    return CannotTell(node.why_missing(probe))
+
+
+def unreadable(unparsed: Unparsed, result: CommandResult) -> CannotTell:
+    """A parser gave up on the command's output; stderr stands in for an empty stdout."""
+    raw = unparsed.raw if unparsed.raw.strip() else result.stderr
+    return CannotTell(f"the {unparsed.tool} output could not be read: {unparsed.reason}", raw)
+
+
+Parsed = TypeVar("Parsed")
+
+
+def _read(
+    node: NodeFacts, probe: Probe, parse: Callable[[str], Parsed | Unparsed]
+) -> Parsed | CannotTell:
+    """The probe's output through its parser, or why there is none to read."""
+    result = node.results.get(probe)
+    if result is None or not result.ok:
+        return missing(node, probe)
+    parsed = parse(result.stdout)
+    return unreadable(parsed, result) if isinstance(parsed, Unparsed) else parsed
 
 
 @dataclass(frozen=True)
@@ -35,45 +86,11 @@ class QuorumView:
 
 
 @dataclass(frozen=True)
-class PingView:
-    sent: int
-    received: int
-    loss_pct: float
-    rtt_avg_ms: float | None
-    rtt_max_ms: float | None
-    rtt_mdev_ms: float | None
-    raw: str
-
-
-@dataclass(frozen=True)
 class TimeView:
-    synchronized: bool | None
+    synchronized: bool
     offset_s: float | None
     source: str | None
     raw: str
-
-
-@dataclass(frozen=True)
-class AddressView:
-    """IPv4/IPv6 addresses by interface, with whether the interface is up, and its MTU."""
-
-    by_interface: dict[str, tuple[str, ...]]
-    up: dict[str, bool]
-    mtu: dict[str, int]
-
-    def interface_of(self, address: str) -> str | None:
-        return next((i for i, addrs in self.by_interface.items() if address in addrs), None)
-
-
-@dataclass(frozen=True)
-class FirewallView:
-    """Whether UDP to a corosync port is dropped or rejected by a rule on this node."""
-
-    blocked: bool | None
-    rule: str | None
-    reason: str
-    random_drop: float | None = None
-    """Probability with which a `-m statistic --mode random` rule drops the port's packets."""
 
 
 def service_state(node: NodeFacts) -> str | None:
@@ -108,54 +125,43 @@ def quorum_view(node: NodeFacts) -> QuorumView | None:
     )
 
 
-_PING_COUNTS = re.compile(r"(\d+) packets transmitted, (\d+) (?:packets )?received")
-_PING_LOSS = re.compile(r"([\d.]+)% packet loss")
-_PING_RTT = re.compile(r"= ([\d.]+)/([\d.]+)/([\d.]+)(?:/([\d.]+))? ms")
+def ping_view(result: CommandResult) -> PingSummary | CannotTell:
+    """The summary of iputils (or busybox, BSD) ping towards one peer."""
+    summary = parse_ping(result.stdout)
+    return unreadable(summary, result) if isinstance(summary, Unparsed) else summary
 
 
-def ping_view(result: CommandResult) -> PingView | None:
-    """The summary of iputils (or busybox) ping."""
-    counts = _PING_COUNTS.search(result.stdout)
-    loss = _PING_LOSS.search(result.stdout)
-    if counts is None or loss is None:
-        return None
-    rtt = _PING_RTT.search(result.stdout)
-    return PingView(
-        sent=int(counts.group(1)),
-        received=int(counts.group(2)),
-        loss_pct=float(loss.group(1)),
-        rtt_avg_ms=float(rtt.group(2)) if rtt else None,
-        rtt_max_ms=float(rtt.group(3)) if rtt else None,
-        rtt_mdev_ms=float(rtt.group(4)) if rtt and rtt.group(4) else None,
-        raw=result.stdout,
-    )
+def time_view(node: NodeFacts) -> TimeView | CannotTell:
+    """chrony's own account of sync state; timedatectl when chrony is not there or is unsure.
 
-
-_CHRONY = re.compile(r"^(Reference ID|System time|Leap status)\s*:\s*(.*)$", re.MULTILINE)
-_OFFSET = re.compile(r"([\d.]+) seconds (fast|slow) of NTP time")
-
-
-def time_view(node: NodeFacts) -> TimeView | None:
-    """chrony's own account of sync state; timedatectl when chrony is not there."""
+    chrony is preferred: in containers that may not steer the clock timedatectl says "no"
+    while chrony is synchronised (see bot.corosync.tools.timesync).
+    """
     chrony = node.results.get(Probe.CHRONY)
+    tracking: ChronyTracking | None = None
     if chrony is not None and chrony.ok:
-        fields: dict[str, str] = {m.group(1): m.group(2) for m in _CHRONY.finditer(chrony.stdout)}
-        if "Leap status" in fields:
-            offset = _OFFSET.search(fields.get("System time", ""))
-            value = None
-            if offset:
-                value = float(offset.group(1)) * (1 if offset.group(2) == "fast" else -1)
-            reference = fields.get("Reference ID", "")
-            synced = fields[
-                "Leap status"
-            ].strip() != "Not synchronised" and not reference.startswith("00000000")
-            return TimeView(synced, value, reference or None, chrony.stdout)
+        parsed = parse_chronyc_tracking(chrony.stdout)
+        if isinstance(parsed, Unparsed):
+            return unreadable(parsed, chrony)
+        if parsed.synchronized is not None:
+            return TimeView(
+                parsed.synchronized, parsed.offset_seconds, parsed.source, chrony.stdout
+            )
+        tracking = parsed
     timedatectl = node.results.get(Probe.TIMEDATECTL)
     if timedatectl is not None and timedatectl.ok:
-        values = dict(line.split("=", 1) for line in timedatectl.stdout.splitlines() if "=" in line)
-        if "NTPSynchronized" in values:
-            return TimeView(values["NTPSynchronized"] == "yes", None, None, timedatectl.stdout)
-    return None
+        show = parse_timedatectl_show(timedatectl.stdout)
+        if isinstance(show, Unparsed):
+            return unreadable(show, timedatectl)
+        if show.synchronized is not None:
+            return TimeView(show.synchronized, None, None, timedatectl.stdout)
+    if tracking is not None and chrony is not None:
+        return CannotTell(
+            f"chronyc's leap status {tracking.leap_status!r} does not say whether the clock is "
+            "synchronised, and timedatectl does not either",
+            chrony.stdout,
+        )
+    return missing(node, Probe.CHRONY)
 
 
 def clock_estimate(node: NodeFacts) -> float | None:
@@ -171,130 +177,20 @@ def clock_estimate(node: NodeFacts) -> float | None:
     return remote - local
 
 
-def address_view(node: NodeFacts) -> AddressView | None:
-    """`ip -j addr`: addresses, up/down and MTU per interface."""
-    result = node.results.get(Probe.IP_ADDR)
-    if result is None or not result.ok:
-        return None
-    try:
-        links = json.loads(result.stdout)
-        by_interface = {
-            str(link["ifname"]): tuple(str(a["local"]) for a in link.get("addr_info", []))
-            for link in links
-        }
-        up = {
-            str(link["ifname"]): "UP" in link.get("flags", [])
-            and "LOWER_UP" in link.get("flags", [])
-            for link in links
-        }
-        mtu = {str(link["ifname"]): int(link["mtu"]) for link in links if "mtu" in link}
-    except (ValueError, KeyError, TypeError):
-        return None
-    return AddressView(by_interface, up, mtu)
+def address_view(node: NodeFacts) -> IpAddrShow | CannotTell:
+    """`ip -j addr`: interfaces with their addresses, flags and MTU."""
+    return _read(node, Probe.IP_ADDR, parse_ip_addr_json)
 
 
-_SS_ROW = re.compile(r"^\S+\s+\d+\s+\d+\s+(\S+):(\d+)\s+\S+(?:\s+(.*))?$")
-_SS_USER = re.compile(r'\("([^"]+)",pid=\d+')
+def interface_of(addresses: IpAddrShow, address: str) -> Interface | None:
+    """The interface holding ``address`` (the first, should two hold it)."""
+    holding = addresses.interfaces_with_address(address)
+    return holding[0] if holding else None
 
 
-def udp_listeners(node: NodeFacts) -> dict[int, tuple[str, ...]] | None:
-    """`ss -uanp`: which processes hold each local UDP port."""
-    result = node.results.get(Probe.SS_UDP)
-    if result is None or not result.ok:
-        return None
-    ports: dict[int, set[str]] = {}
-    for line in result.stdout.splitlines()[1:]:
-        row = _SS_ROW.match(line.strip())
-        if row is None:
-            continue
-        owners = _SS_USER.findall(row.group(3) or "")
-        ports.setdefault(int(row.group(2)), set()).update(owners)
-    return {port: tuple(sorted(owners)) for port, owners in ports.items()}
-
-
-# A port list (multiport --dports 22,5404:5406) or one port or range (--dport 5405:5412).
-_DPORT = re.compile(r"--dports ([\d,:]+)|--dport (\d+)(?::(\d+))?")
-
-
-def firewall_view(node: NodeFacts, port: int) -> FirewallView | None:
-    """Does iptables (filter INPUT) drop or reject incoming UDP ``port``? Conservative."""
-    result = node.results.get(Probe.IPTABLES)
-    if result is None or not result.ok:
-        return None
-    table = None
-    policy = "ACCEPT"
-    lossy: tuple[float, str] | None = None
-    for line in result.stdout.splitlines():
-        if line.startswith("*"):
-            table = line[1:]
-        elif table == "filter" and line.startswith(":INPUT "):
-            policy = line.split()[1]
-        elif table == "filter" and line.startswith(("-A INPUT ", "-A OUTPUT ")):
-            chance = _random_drop(line, port)
-            if chance is not None and lossy is None:
-                lossy = (chance, line)
-            if not line.startswith("-A INPUT "):
-                continue
-            verdict = _rule_verdict(line, port)
-            if verdict == "ACCEPT":
-                return _with_loss(FirewallView(False, line, "accepted"), lossy)
-            if verdict in ("DROP", "REJECT"):
-                done = "dropped" if verdict == "DROP" else "rejected"
-                return FirewallView(True, line, f"{done} by an INPUT rule")
-    if policy in ("DROP", "REJECT"):
-        return FirewallView(True, f":INPUT {policy}", "dropped by the INPUT policy")
-    return _with_loss(FirewallView(False, None, "no rule matches it"), lossy)
-
-
-def _with_loss(view: FirewallView, lossy: tuple[float, str] | None) -> FirewallView:
-    if lossy is None:
-        return view
-    chance, rule = lossy
-    return FirewallView(view.blocked, rule, f"dropped at random ({chance:.0%})", chance)
-
-
-_PROBABILITY = re.compile(r"--probability ([\d.]+)")
-_STATISTIC = re.compile(r"-m statistic --mode random --probability [\d.]+ ")
-
-
-def _random_drop(rule: str, port: int) -> float | None:
-    """A `-m statistic --mode random ... -j DROP` rule on UDP ``port``: its probability."""
-    words = rule.split()
-    if "statistic" not in words or words[-1] not in ("DROP", "REJECT"):
-        return None
-    # Judge the rule without its random part; on OUTPUT the port to match is the source port.
-    plain = _STATISTIC.sub("", rule).replace("--sport", "--dport")
-    if _rule_verdict(plain, port) is None:
-        return None
-    chance = _PROBABILITY.search(rule)
-    return float(chance.group(1)) if chance else None
-
-
-def _rule_verdict(rule: str, port: int) -> str | None:
-    """The target of a rule that certainly applies to incoming UDP ``port``, else None."""
-    words = rule.split()
-    if "-j" not in words:
-        return None
-    target = words[words.index("-j") + 1]
-    if "statistic" in words or "-s" in words or "!" in words or "-i" in words:
-        return None  # partial or conditional: not a blanket block (random loss shows elsewhere)
-    proto = words[words.index("-p") + 1] if "-p" in words else "all"
-    if proto not in ("udp", "all"):
-        return None
-    if "--dport" not in words and "--dports" not in words:
-        return target  # every UDP port
-    for match in _DPORT.finditer(rule):
-        spans = []
-        if match.group(1):
-            for part in match.group(1).split(","):
-                low, _, high = part.partition(":")
-                if low.isdigit() and (high.isdigit() or not high):
-                    spans.append((int(low), int(high or low)))
-        else:
-            spans.append((int(match.group(2)), int(match.group(3) or match.group(2))))
-        if any(low <= port <= high for low, high in spans):
-            return target
-    return None
+def udp_listeners(node: NodeFacts) -> SsUdp | CannotTell:
+    """`ss -uanp`: the UDP sockets and the processes that hold them."""
+    return _read(node, Probe.SS_UDP, parse_ss_udp)
 
 
 def knet_links(node: NodeFacts) -> dict[int, bool] | None:
@@ -321,24 +217,28 @@ def journal_events(node: NodeFacts) -> list[LogEvent] | None:
     return events(parse_journal_json(line) for line in result.stdout.splitlines())
 
 
-def link_counters(node: NodeFacts) -> dict[str, dict[str, int]] | None:
+def link_counters(node: NodeFacts) -> IpLinkStats | CannotTell:
     """`ip -s -j link`: rx/tx error and drop counters per interface (stats64)."""
-    result = node.results.get(Probe.IP_LINK_STATS)
-    if result is None or not result.ok:
-        return None
-    try:
-        links = json.loads(result.stdout)
-        counters: dict[str, dict[str, int]] = {}
-        for link in links:
-            stats = link.get("stats64", {})
-            flat: dict[str, int] = {}
-            for direction in ("rx", "tx"):
-                for key, value in stats.get(direction, {}).items():
-                    if isinstance(value, int):
-                        flat[f"{direction}_{key}"] = value
-            counters[str(link["ifname"])] = flat
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
+    return _read(node, Probe.IP_LINK_STATS, parse_ip_link_stats_json)
+
+
+def ring_interface_counters(node: NodeFacts) -> dict[str, dict[str, int]] | CannotTell:
+    """Every counter of each interface holding one of the node's ring addresses, by interface.
+
+    A ring address on no interface is left out (the ring-address check reports it).
+    """
+    addresses = address_view(node)
+    if isinstance(addresses, CannotTell):
+        return addresses
+    stats = link_counters(node)
+    if isinstance(stats, CannotTell):
+        return stats
+    counters: dict[str, dict[str, int]] = {}
+    for address in node.node.ring_addrs:
+        interface = interface_of(addresses, address)
+        found = stats.interface(interface.name) if interface else None
+        if found is not None:
+            counters[found.name] = found.counters()
     return counters
 
 

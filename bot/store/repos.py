@@ -137,6 +137,7 @@ def _row(cluster_id: int, node: Node) -> dict[str, Any]:
         "key_path": str(node.key_path) if node.key_path else None,
         "host_key": node.host_key,
         "jump": node.jump,
+        "jump_host_key": node.jump_host_key,
         "ring_addrs": list(node.ring_addrs),
     }
 
@@ -152,6 +153,7 @@ def _node(cluster: str, row: RowMapping) -> Node:
         key_path=Path(row["key_path"]) if row["key_path"] else None,
         host_key=row["host_key"],
         jump=row["jump"],
+        jump_host_key=row["jump_host_key"],
         ring_addrs=tuple(row["ring_addrs"]),
     )
 

@@ -48,6 +48,7 @@ nodes = Table(
     Column("key_path", Text, nullable=True),
     Column("host_key", Text, nullable=True),
     Column("jump", String(512), nullable=True),
+    Column("jump_host_key", Text, nullable=True),
     Column("ring_addrs", JSON, nullable=False),
     UniqueConstraint("cluster_id", "name", name="uq_nodes_cluster_name"),
 )

@@ -54,7 +54,7 @@ def test_a_changed_host_key_is_refused_and_critical(imported: dict[str, str], la
     ("argv", "message"),
     [
         (("diagnose", "nope"), "no cluster named 'nope'"),
-        (("diagnose", "qbt", "--node", "ghost"), "has no node ghost"),
+        (("diagnose", "qbt", "--node", "ghost"), "has no node 'ghost'"),
         (("diagnose", "qbt", "--check", "made.up"), "unknown check id: made.up"),
     ],
 )

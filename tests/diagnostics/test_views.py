@@ -3,30 +3,59 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.corosync.tools.ping import PingSummary
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import NodeFacts, Reach
-from bot.diagnostics.views import firewall_view, journal_events, ping_view, quorum_view
+from bot.diagnostics.views import (
+    CannotTell,
+    TimeView,
+    address_view,
+    journal_events,
+    link_counters,
+    ping_view,
+    quorum_view,
+    ring_interface_counters,
+    time_view,
+    udp_listeners,
+)
 from bot.model import CommandResult, Node
+from tests.diagnostics.lab_facts import FIXTURES, lab_facts, result
 
 AT = datetime(2026, 11, 25, tzinfo=UTC)
+HOST_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "host"
 
 
-def facts_with(probe: Probe, stdout: str, exit_status: int = 0) -> NodeFacts:
-    node = NodeFacts(node=Node(cluster="c", name="n1", address="198.18.0.11"), reach=Reach.OK)
-    node.results[probe] = CommandResult(
+def command_result(stdout: str, exit_status: int = 0, stderr: str = "") -> CommandResult:
+    return CommandResult(
         node="n1",
         argv=("x",),
         exit_status=exit_status,
         stdout=stdout,
-        stderr="",
+        stderr=stderr,
         started_at=AT,
         duration_s=0.0,
     )
+
+
+def facts_with(probe: Probe, stdout: str, exit_status: int = 0) -> NodeFacts:
+    node = NodeFacts(node=Node(cluster="c", name="n1", address="198.18.0.11"), reach=Reach.OK)
+    node.results[probe] = command_result(stdout, exit_status)
     return node
+
+
+def host_fixture(name: str) -> str:
+    """A host tool capture from tests/fixtures/host (see its PROVENANCE.md)."""
+    return (HOST_FIXTURES / name).read_bytes().decode()
+
+
+def lab_result(scenario: str, node: str, slug: str) -> CommandResult:
+    return result(node, FIXTURES / scenario / node, slug)
 
 
 # Layout of corosync-quorumtool -siH with a Qdevice (tools/corosync-quorumtool.c, 3.1.x).
@@ -70,48 +99,84 @@ def test_quorumtool_that_could_not_reach_corosync_is_unknown() -> None:
     assert quorum_view(facts_with(Probe.QUORUMTOOL, "", exit_status=1)) is None
 
 
-RANDOM_DROP = (
-    "-A INPUT -p udp -m udp --dport 5405:5412 -m statistic --mode random --probability 0.6 -j DROP"
-)
+def test_ping_without_replies_has_no_rtt() -> None:
+    """100% loss (the lab's link-down capture): counts are read, round-trip times are None."""
+    view = ping_view(lab_result("link-down", "qbcap2", "ping"))
+    assert isinstance(view, PingSummary)
+    assert (view.sent, view.received, view.loss_pct, view.rtt_avg_ms) == (10, 0, 100.0, None)
+
+
+def test_ping_that_never_ran_cannot_tell_and_shows_stderr() -> None:
+    """No statistics block: CannotTell with ping's own complaint as the raw text."""
+    result = command_result("", exit_status=2, stderr="ping: connect: Network is unreachable\n")
+    view = ping_view(result)
+    assert isinstance(view, CannotTell)
+    assert "ping statistics" in view.why
+    assert view.raw == "ping: connect: Network is unreachable\n"
+
+
+def test_chrony_is_preferred_over_timedatectl() -> None:
+    """The lab's container: chrony synchronised while timedatectl says NTPSynchronized=no."""
+    node = lab_facts("healthy").nodes["qbcap3"]
+    view = time_view(node)
+    assert isinstance(view, TimeView)
+    assert view.synchronized is True
+    assert view.source is not None
+
+
+def test_unreadable_chrony_output_cannot_tell_even_when_timedatectl_answers() -> None:
+    """chronyc exits 0 with text that is not tracking output: CannotTell, not timedatectl's no."""
+    node = facts_with(Probe.CHRONY, "Welcome to chronyc, nothing to see\n")
+    node.results[Probe.TIMEDATECTL] = command_result("NTPSynchronized=no\n")
+    view = time_view(node)
+    assert isinstance(view, CannotTell)
+    assert view.raw == "Welcome to chronyc, nothing to see\n"
+
+
+def test_timedatectl_is_used_when_chronyd_is_not_running() -> None:
+    """chronyc's "506 Cannot talk to daemon" (exit 1) falls back to timedatectl."""
+    node = facts_with(Probe.CHRONY, host_fixture("chrony/no-daemon-tracking.txt"), exit_status=1)
+    node.results[Probe.TIMEDATECTL] = command_result(
+        host_fixture("timedatectl/synchronized-show.txt")
+    )
+    view = time_view(node)
+    assert isinstance(view, TimeView)
+    assert (view.synchronized, view.offset_s) == (True, None)
 
 
 @pytest.mark.parametrize(
-    ("rules", "blocked", "reason"),
+    ("probe", "view"),
     [
-        ("-A INPUT -p udp -m udp --dport 5405:5412 -j DROP", True, "dropped by an INPUT rule"),
-        ("-A INPUT -p udp -m multiport --dports 22,5404:5406 -j REJECT", True, "rejected"),
-        ("-A INPUT -p udp -m udp --dport 5406 -j DROP", False, "no rule matches it"),
-        ("-A INPUT -p tcp -m tcp --dport 5405 -j DROP", False, "no rule matches it"),
-        (RANDOM_DROP, False, "dropped at random (60%)"),
-        ("-A INPUT -p udp -m udp --dport 5405 -j ACCEPT\n-A INPUT -j DROP", False, "accepted"),
-        ("-A INPUT -s 10.9.9.9/32 -p udp --dport 5405 -j DROP", False, "no rule matches it"),
+        (Probe.IP_ADDR, address_view),
+        (Probe.IP_LINK_STATS, link_counters),
+        (Probe.SS_UDP, udp_listeners),
     ],
 )
-def test_iptables_verdict_for_udp_5405(rules: str, blocked: bool, reason: str) -> None:
-    """Blanket DROP/REJECT of the port blocks; random, source-specific or other rules do not."""
-    text = f"*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n{rules}\nCOMMIT\n"
-    view = firewall_view(facts_with(Probe.IPTABLES, text), 5405)
-    assert view is not None
-    assert (view.blocked, reason in view.reason) == (blocked, True)
+def test_unparsable_host_tool_output_cannot_tell_with_the_raw_text(
+    probe: Probe, view: Callable[[NodeFacts], object]
+) -> None:
+    """Output the parser rejects gives CannotTell carrying that output, never a view."""
+    said = view(facts_with(probe, "Segmentation fault\n"))
+    assert isinstance(said, CannotTell)
+    assert said.raw == "Segmentation fault\n"
+    assert "could not be read" in said.why
 
 
-def test_an_input_policy_of_drop_blocks_when_nothing_accepts_the_port() -> None:
-    """`:INPUT DROP` without an ACCEPT for the port blocks corosync."""
-    text = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n"
-    view = firewall_view(facts_with(Probe.IPTABLES, text), 5405)
-    assert view is not None
-    assert view.blocked
+def test_a_failed_host_tool_cannot_tell_why() -> None:
+    """A non-zero exit gives CannotTell naming the command and its last words, with no raw text."""
+    node = facts_with(Probe.SS_UDP, "", exit_status=1)
+    said = udp_listeners(node)
+    assert isinstance(said, CannotTell)
+    assert said.why.startswith("`x` exited 1")
+    assert said.raw == ""
 
 
-def test_ping_without_replies_has_no_rtt() -> None:
-    """100% loss: counts are read, round-trip times are None."""
-    text = (
-        "--- 198.18.0.13 ping statistics ---\n"
-        "10 packets transmitted, 0 received, +10 errors, 100% packet loss, time 1840ms\n"
-    )
-    view = ping_view(facts_with(Probe.CLOCK, text).results[Probe.CLOCK])
-    assert view is not None
-    assert (view.sent, view.received, view.loss_pct, view.rtt_avg_ms) == (10, 0, 100.0, None)
+def test_ring_interface_counters_read_the_interface_holding_the_ring_address() -> None:
+    """The lab's ring address is a secondary address of eth0: eth0's counters, and only its."""
+    counters = ring_interface_counters(lab_facts("link-down").nodes["qbcap3"])
+    assert isinstance(counters, dict)
+    assert list(counters) == ["eth0"]
+    assert counters["eth0"]["tx_dropped"] == 33
 
 
 def test_journal_messages_sent_as_bytes_are_read() -> None:

@@ -59,7 +59,7 @@ def cluster(name: str = "pve", nodes: int = 3) -> Cluster:
 async def test_migrations_are_idempotent(engine: AsyncEngine) -> None:
     """Upgrading an up-to-date database changes nothing and stays at the head revision."""
     await upgrade(engine)
-    assert await current_revision(engine) == "0001"
+    assert await current_revision(engine) == "0003"
 
 
 async def test_a_cluster_round_trips_with_its_nodes(engine: AsyncEngine) -> None:
@@ -68,6 +68,23 @@ async def test_a_cluster_round_trips_with_its_nodes(engine: AsyncEngine) -> None
     await repo.add(cluster())
     assert await repo.get("pve") == cluster()
     assert await repo.names() == ["pve"]
+
+
+async def test_a_jump_host_and_its_trusted_key_round_trip(engine: AsyncEngine) -> None:
+    """A node reached through a jump host keeps the jump and the jump's trusted key."""
+    repo = InventoryRepo(engine)
+    jumping = cluster().model_copy(
+        update={
+            "nodes": tuple(
+                n.model_copy(
+                    update={"jump": "root@198.18.0.1:2222", "jump_host_key": "ssh-ed25519 AAAAjump"}
+                )
+                for n in cluster().nodes
+            )
+        }
+    )
+    await repo.add(jumping)
+    assert await repo.get("pve") == jumping
 
 
 async def test_adding_a_cluster_twice_is_refused_and_changes_nothing(engine: AsyncEngine) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.diagnostics.checks.base import finding, unknown
-from bot.diagnostics.commands import Probe
+from bot.diagnostics.checks.base import could_not_tell, finding
 from bot.diagnostics.facts import ClusterFacts
-from bot.diagnostics.views import address_view
+from bot.diagnostics.views import CannotTell, address_view, interface_of
 from bot.model import Finding, Severity
 
 RING_LOCAL = "net.ring-address"
@@ -18,14 +17,14 @@ def check_ring_addresses(facts: ClusterFacts) -> Iterator[Finding]:
     good = []
     for node in facts.reachable():
         view = address_view(node)
-        if view is None:
-            yield unknown(RING_LOCAL, facts, node, Probe.IP_ADDR)
+        if isinstance(view, CannotTell):
+            yield could_not_tell(RING_LOCAL, facts, node, view)
             continue
         name = node.node.name
         for link, address in enumerate(node.node.ring_addrs):
-            interface = view.interface_of(address)
+            interface = interface_of(view, address)
             if interface is None:
-                local = sorted({a for addrs in view.by_interface.values() for a in addrs})
+                local = sorted({a.local for i in view.interfaces for a in i.addresses})
                 yield finding(
                     RING_LOCAL,
                     facts,
@@ -37,16 +36,16 @@ def check_ring_addresses(facts: ClusterFacts) -> Iterator[Finding]:
                     evidence=[f"addresses on {name}: {', '.join(local)}"],
                     runbook=RUNBOOK,
                 )
-            elif not view.up.get(interface, False):
+            elif not (interface.admin_up and interface.lower_up):
                 yield finding(
                     RING_LOCAL,
                     facts,
                     Severity.CRITICAL,
-                    f"{name}'s ring{link}_addr {address} is on {interface}, which is down",
+                    f"{name}'s ring{link}_addr {address} is on {interface.name}, which is down",
                     nodes=[name],
                 )
             else:
-                good.append(f"{name} ({interface}, mtu {view.mtu.get(interface, '?')})")
+                good.append(f"{name} ({interface.name}, mtu {interface.mtu or '?'})")
     if good:
         yield finding(
             RING_LOCAL, facts, Severity.OK, f"ring addresses are local: {', '.join(good)}"

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 
 from bot.diagnostics.commands import Probe
 from bot.diagnostics.facts import ClusterFacts, NodeFacts
+from bot.diagnostics.views import CannotTell
 from bot.model import Finding, Severity
+
+RAW_EVIDENCE_LINES = 20
 
 CheckFn = Callable[[ClusterFacts], Iterable[Finding]]
 
@@ -51,4 +54,27 @@ def unknown(check_id: str, facts: ClusterFacts, node: NodeFacts, probe: Probe) -
         Severity.UNKNOWN,
         f"could not tell on {node.node.name}: {node.why_missing(probe)}",
         nodes=[node.node.name],
+    )
+
+
+def could_not_tell(
+    check_id: str, facts: ClusterFacts, node: NodeFacts, cannot: CannotTell, *, about: str = ""
+) -> Finding:
+    """ "Could not tell" for one node from a view's CannotTell, showing the text it could not read.
+
+    ``about`` narrows what could not be told, e.g. "whether qbt1 -> qbt2 loses packets".
+    """
+    name = node.node.name
+    lines = [line for line in cannot.raw.splitlines() if line.strip()]
+    evidence = lines[:RAW_EVIDENCE_LINES]
+    if len(lines) > RAW_EVIDENCE_LINES:
+        evidence.append(f"… {len(lines) - RAW_EVIDENCE_LINES} more lines")
+    what = about or f"on {name}"
+    return finding(
+        check_id,
+        facts,
+        Severity.UNKNOWN,
+        f"could not tell {what}: {cannot.why}",
+        nodes=[name],
+        evidence=evidence,
     )

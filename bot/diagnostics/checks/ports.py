@@ -1,14 +1,17 @@
-"""Corosync's UDP ports: bound on every node, not blocked by a firewall, reachable pairwise."""
+"""Corosync's UDP ports: bound on every node, and knet's links connected pairwise.
+
+Whether a firewall lets them through is bot.diagnostics.checks.firewall.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.diagnostics.checks.base import finding, unknown
-from bot.diagnostics.commands import Probe
+from bot.corosync.tools.firewall import corosync_port
+from bot.diagnostics.checks.base import could_not_tell, finding
 from bot.diagnostics.facts import ClusterFacts
 from bot.diagnostics.views import (
-    firewall_view,
+    CannotTell,
     knet_links,
     knet_stats,
     service_state,
@@ -17,10 +20,7 @@ from bot.diagnostics.views import (
 from bot.model import Finding, Severity
 
 BOUND = "ports.bound"
-FIREWALL = "ports.firewall"
 MATRIX = "links.matrix"
-RUNBOOK = "open-firewall-ports"
-BASE_PORT = 5405  # knet binds 5405 + link number
 
 
 def check_bound(facts: ClusterFacts) -> Iterator[Finding]:
@@ -30,13 +30,13 @@ def check_bound(facts: ClusterFacts) -> Iterator[Finding]:
         if service_state(node) != "active":
             continue  # the service check already reports it
         listeners = udp_listeners(node)
-        if listeners is None:
-            yield unknown(BOUND, facts, node, Probe.SS_UDP)
+        if isinstance(listeners, CannotTell):
+            yield could_not_tell(BOUND, facts, node, listeners)
             continue
         name = node.node.name
         for link, address in enumerate(node.node.ring_addrs):
-            port = BASE_PORT + link
-            owners = listeners.get(port, ())
+            port = corosync_port(link)
+            owners = listeners.owners_of(port)
             if "corosync" not in owners:
                 yield finding(
                     BOUND,
@@ -50,51 +50,6 @@ def check_bound(facts: ClusterFacts) -> Iterator[Finding]:
                 good.append(f"{name}:{port}")
     if good:
         yield finding(BOUND, facts, Severity.OK, f"corosync listens on {', '.join(good)}")
-
-
-def check_firewall(facts: ClusterFacts) -> Iterator[Finding]:
-    """No firewall rule on any node drops or rejects corosync's UDP ports."""
-    clear = []
-    for node in facts.reachable():
-        name = node.node.name
-        blocked = False
-        for link in range(max(len(node.node.ring_addrs), 1)):
-            view = firewall_view(node, BASE_PORT + link)
-            if view is None:
-                yield unknown(FIREWALL, facts, node, Probe.IPTABLES)
-                blocked = True
-                break
-            if view.random_drop:
-                blocked = True
-                yield finding(
-                    FIREWALL,
-                    facts,
-                    Severity.CRITICAL if view.random_drop >= 0.05 else Severity.WARNING,
-                    f"{name}'s firewall drops {view.random_drop:.0%} of corosync's packets at "
-                    f"random on UDP {BASE_PORT + link}: retransmits, token timeouts, flapping",
-                    nodes=[name],
-                    evidence=[view.rule] if view.rule else [],
-                    runbook=RUNBOOK,
-                )
-                break
-            if view.blocked:
-                blocked = True
-                yield finding(
-                    FIREWALL,
-                    facts,
-                    Severity.CRITICAL,
-                    f"{name}'s firewall blocks corosync: UDP {BASE_PORT + link} is {view.reason}",
-                    nodes=[name],
-                    evidence=[view.rule] if view.rule else [],
-                    runbook=RUNBOOK,
-                )
-                break
-        if not blocked:
-            clear.append(name)
-    if clear:
-        yield finding(
-            FIREWALL, facts, Severity.OK, f"no rule blocks UDP 5405-5412 on {', '.join(clear)}"
-        )
 
 
 def _link_flaps(facts: ClusterFacts, by_id: dict[int, str]) -> list[str]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.diagnostics.checks.base import finding, unknown
-from bot.diagnostics.commands import Probe
+from bot.diagnostics.checks.base import could_not_tell, finding
 from bot.diagnostics.facts import ClusterFacts
-from bot.diagnostics.views import clock_estimate, time_view
+from bot.diagnostics.views import CannotTell, clock_estimate, time_view
 from bot.model import Finding, Severity
 
 SYNC = "time.sync"
@@ -21,8 +20,8 @@ def check_sync(facts: ClusterFacts) -> Iterator[Finding]:
     good = []
     for node in facts.reachable():
         view = time_view(node)
-        if view is None or view.synchronized is None:
-            yield unknown(SYNC, facts, node, Probe.CHRONY)
+        if isinstance(view, CannotTell):
+            yield could_not_tell(SYNC, facts, node, view)
             continue
         name = node.node.name
         if not view.synchronized:
