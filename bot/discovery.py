@@ -84,6 +84,7 @@ def cluster_from_nodelist(
                 key_path=seed.key_path,
                 host_key=seed.host_key if is_seed else None,
                 jump=seed.jump,
+                jump_host_key=seed.jump_host_key,
             )
         )
     return Cluster(name=name, flavor=flavor, nodes=tuple(nodes))

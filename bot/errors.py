@@ -14,6 +14,7 @@ returns a value instead; exceptions are for callers that must stop.
     └── SshError           node, argv: something between us and a node went wrong
         ├── HostUnreachable    no TCP connection or SSH handshake within the timeout
         ├── HostKeyUnknown     no trusted key recorded yet: fingerprint offered for `trust`
+        │   └── JumpHostKeyUnknown   the node's jump host has no trusted key: jump
         ├── HostKeyMismatch    the node presented another key than the trusted one
         ├── AuthFailed         the node refused our key
         ├── CommandTimeout     the command outlived its timeout (partial output kept)
@@ -87,6 +88,20 @@ class HostKeyUnknown(SshError):
         super().__init__(
             node,
             f"host key not trusted yet{offered}; check it, then `quorumbot inventory trust {node}`",
+        )
+
+
+class JumpHostKeyUnknown(HostKeyUnknown):
+    """The node is reached through a jump host whose key nobody trusted: neither is contacted."""
+
+    def __init__(self, node: str, jump: str) -> None:
+        self.fingerprint = None
+        self.jump = jump
+        SshError.__init__(
+            self,
+            node,
+            f"its jump host {jump} has no trusted host key, so nothing is sent through it; "
+            "check the jump host's fingerprint, then record it as the node's jump host key",
         )
 
 

@@ -52,6 +52,7 @@ class NodeEntry(BaseModel):
     key: Path | None = None
     host_key: str | None = None
     jump: str | None = None
+    jump_host_key: str | None = None
 
     @field_validator("name")
     @classmethod
@@ -70,7 +71,7 @@ class NodeEntry(BaseModel):
     def _rings(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(check_address(v) for v in value)
 
-    @field_validator("host_key")
+    @field_validator("host_key", "jump_host_key")
     @classmethod
     def _host_key(cls, value: str | None) -> str | None:
         if value is not None and not _HOST_KEY.fullmatch(value.strip()):

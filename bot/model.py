@@ -57,6 +57,8 @@ class Node(BaseModel):
     """The trusted host key as ``"ssh-ed25519 AAAA..."``; None until someone trusts it."""
     jump: str | None = None
     """An SSH jump host, ``[user@]host[:port]``."""
+    jump_host_key: str | None = None
+    """The jump host's trusted host key; a node with a jump but none is never contacted."""
 
 
 class Cluster(BaseModel):

@@ -293,6 +293,21 @@ def inventory_add_cluster(
         jump=jump,
     )
 
+    async def fetch_jump_key() -> str:
+        async with open_database(_url(settings)) as engine:
+            if name in await InventoryRepo(engine).names():
+                raise UsageError(f"cluster {name!r} is already in the inventory")
+        async with SshPool(settings.ssh) as pool:
+            return await pool.fetch_jump_host_key(seed)
+
+    if jump is not None:
+        # The jump host is contacted first, so its key is trusted first, just as explicitly.
+        jump_key = run_async(fetch_jump_key)
+        out.print(f"jump host {jump} presents {jump_key.split()[0]} {fingerprint(jump_key)}")
+        if not trust_on_add and not typer.confirm("Trust this key for the jump host?"):
+            raise typer.Exit(EXIT_CANNOT_RUN)
+        seed = seed.model_copy(update={"jump_host_key": jump_key})
+
     async def fetch_seed_key() -> str:
         async with open_database(_url(settings)) as engine:
             if name in await InventoryRepo(engine).names():

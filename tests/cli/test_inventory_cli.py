@@ -156,6 +156,33 @@ def test_add_cluster_discovers_every_node_and_refresh_repairs_drift(
     assert "matches corosync.conf" in quorumbot(env, "inventory", "refresh", "qbt").stdout
 
 
+def test_add_cluster_through_a_jump_host_trusts_the_jump_first(
+    env: dict[str, str], lab: Lab
+) -> None:
+    """With --jump, the jump host's key is shown and trusted first; every node keeps the jump."""
+    status = lab.status()
+    jump, seed = status.nodes[0], status.nodes[1]
+    added = quorumbot(
+        env,
+        "inventory",
+        "add-cluster",
+        "qbt",
+        "--seed-node",
+        seed.address,
+        "--jump",
+        f"root@{jump.address}",
+        "--key",
+        seed.ssh_key,
+        "--trust-on-add",
+    )
+    assert added.returncode == 0, added.stderr
+    assert f"jump host root@{jump.address} presents" in added.stdout
+    exported = quorumbot(env, "inventory", "export").stdout
+    assert exported.count(f"jump: root@{jump.address}") == len(status.nodes)
+    assert exported.count(f"jump_host_key: {jump.host_key}") == len(status.nodes)
+    assert all(n.host_key in exported for n in status.nodes)
+
+
 def test_add_cluster_refuses_bad_options_before_connecting(env: dict[str, str]) -> None:
     """Bad address, port or key file are one-line errors with exit 3, and nothing is added."""
     for argv, message in (

@@ -18,26 +18,12 @@ from bot.errors import (
 )
 from bot.lab.faults import FaultKind, FaultParams
 from bot.lab.lab import Lab
-from bot.model import AuditRecord, Node
+from bot.model import Node
 from bot.ssh import SshPool, fingerprint
 from tests.lab.observe import model_nodes
+from tests.ssh.doubles import Audit
 
 pytestmark = pytest.mark.lab
-
-
-class Audit:
-    """An audit sink that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.records: list[AuditRecord] = []
-
-    async def __call__(self, record: AuditRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def nodes(lab: Lab) -> dict[str, Node]:
-    return model_nodes(lab)
 
 
 async def test_runs_on_every_node_and_audits_each_command(nodes: dict[str, Node]) -> None:
