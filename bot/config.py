@@ -83,6 +83,21 @@ class SlackSettings(BaseModel):
         return "socket" if self.app_token is not None else "http"
 
 
+class MonitorSettings(BaseModel):
+    """The membership monitor: journal streams plus an active poll, and how calm its alerts are."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    poll_interval_s: float = Field(default=15.0, ge=1.0)
+    """The poll sees what no stream can: a dead node, a partition that silenced one."""
+    hold_down_s: float = Field(default=120.0, ge=0.0)
+    """An incident resolves only after the cluster has been whole this long, checked afresh."""
+    alert_channels: dict[str, str] = Field(default_factory=dict)
+    """Cluster name -> Slack channel id for its alert threads (``*`` for every other cluster)."""
+    stream_backoff_max_s: float = Field(default=30.0, ge=1.0)
+
+
 class Settings(BaseSettings):
     """Everything quorumbot can be told; unknown keys are errors, so typos never pass silently."""
 
@@ -96,6 +111,7 @@ class Settings(BaseSettings):
     ssh: SshSettings = Field(default_factory=SshSettings)
     lab: LabSettings = Field(default_factory=LabSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -107,3 +107,19 @@ def test_missing_file_is_explained(tmp_path: Path) -> None:
     """A settings file that does not exist is reported as such."""
     with pytest.raises(ConfigError, match="cannot read the file"):
         load_settings(tmp_path / "absent.toml")
+
+
+def test_the_shipped_example_loads() -> None:
+    """deploy/quorumbot.example.toml is valid as shipped and selects HTTP mode without tokens."""
+    example = Path(__file__).parents[1] / "deploy" / "quorumbot.example.toml"
+    settings = load_settings(example)
+    assert settings.slack.policy_file == Path("/etc/quorumbot/policy.yaml")
+    assert settings.slack.mode == "http"
+
+
+def test_an_app_token_selects_socket_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting the app token switches the bot to Socket Mode; secrets never show in repr."""
+    monkeypatch.setenv("QUORUMBOT_SLACK__APP_TOKEN", "xapp-1-secret")
+    settings = load_settings()
+    assert settings.slack.mode == "socket"
+    assert "xapp-1-secret" not in repr(settings)
