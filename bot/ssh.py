@@ -18,7 +18,8 @@ import hashlib
 import re
 import shlex
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -331,6 +332,97 @@ class SshPool:
                 results[index] = result
             await self._audit_batch_item(node, item, actor, reason, started_at, result, done)
         return results
+
+    @asynccontextmanager
+    async def stream(
+        self, node: Node, argv: Sequence[str], *, actor: str, reason: str
+    ) -> AsyncIterator[AsyncIterator[str]]:
+        """A long-running command's stdout, line by line, until the block ends or it exits.
+
+        For followers such as ``journalctl -f``: it holds one channel of the node's connection
+        for as long as it runs, and is audited once, when it ends, with what it received.
+        Leaving the block closes the channel, which ends the remote command.
+        """
+        argv = tuple(argv)
+        started_at, start = datetime.now(UTC), time.perf_counter()
+        received = 0
+        error: SshError | None = None
+        try:
+            conn, channels = await self._connection(node)
+        except SshError as exc:
+            await self._record(node, argv, actor, reason, started_at, start, None, exc)
+            raise
+        async with channels:
+            try:
+                process = await conn.create_process(
+                    shlex.join(argv), encoding="utf-8", errors="replace"
+                )
+            except (asyncssh.Error, OSError) as exc:
+                error = HostUnreachable(node.name, f"could not start a command: {exc}", argv)
+                await self._record(node, argv, actor, reason, started_at, start, None, error)
+                raise error from exc
+
+            async def lines() -> AsyncIterator[str]:
+                nonlocal received, error
+                try:
+                    async for line in process.stdout:
+                        received += len(line.encode())
+                        yield line
+                except (asyncssh.Error, OSError) as exc:
+                    error = HostUnreachable(node.name, f"stream lost: {exc}", argv)
+                    await self._drop(node)
+                    raise error from exc
+
+            try:
+                yield lines()
+            finally:
+                process.close()
+                status = process.exit_status
+                result = CommandResult(
+                    node=node.name,
+                    argv=argv,
+                    exit_status=status if status is not None else -1,
+                    stdout="",
+                    stderr="",
+                    started_at=started_at,
+                    duration_s=time.perf_counter() - start,
+                )
+                duration = time.perf_counter() - start
+                await self._audit_stream(
+                    node, argv, actor, reason, started_at, duration, result, received, error
+                )
+
+    async def _audit_stream(
+        self,
+        node: Node,
+        argv: tuple[str, ...],
+        actor: str,
+        reason: str,
+        started_at: datetime,
+        duration_s: float,
+        result: CommandResult,
+        received: int,
+        error: SshError | None,
+    ) -> None:
+        if self._audit is None:
+            return
+        await self._audit(
+            AuditRecord(
+                at=started_at,
+                actor=actor,
+                reason=reason,
+                cluster=node.cluster,
+                node=node.name,
+                argv=argv,
+                exit_status=result.exit_status if result.exit_status >= 0 else None,
+                error=str(error)
+                if error
+                else ("stopped by quorumbot" if result.exit_status < 0 else None),
+                duration_s=duration_s,
+                stdout_bytes=received,
+                stderr_bytes=0,
+            )
+        )
 
     async def _audit_batch_item(
         self,

@@ -1,0 +1,1 @@
+"""The membership monitor: observations (polls, journal streams) -> incidents -> notifications."""
