@@ -11,7 +11,7 @@ import pytest
 
 from bot.store.counters import CounterRepo, SavedCounters
 from bot.store.database import current_revision, open_database
-from tests.store.test_repos import fresh_postgres_database
+from tests.store.conftest import fresh_postgres_database
 
 AT = datetime(2026, 11, 25, 7, 15, 30, tzinfo=UTC)
 ETH0 = {"rx_errors": 0, "rx_dropped": 3, "tx_dropped": 33, "rx_packets": 1200}

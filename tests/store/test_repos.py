@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import InventoryError, UnknownCluster, UnknownNode
 from bot.model import AuditRecord, Cluster, Flavor, Node
-from bot.store.database import current_revision, open_database, upgrade
+from bot.store.database import current_revision, upgrade
 from bot.store.repos import AuditRepo, InventoryRepo
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A fresh, migrated database: a SQLite file, or a new database on the PostgreSQL server."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/state.db"
-    else:
-        url = await fresh_postgres_database(request.getfixturevalue("postgres_url"))
-    async with open_database(url) as engine:
-        yield engine
-
-
-async def fresh_postgres_database(server_url: str) -> str:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def cluster(name: str = "pve", nodes: int = 3) -> Cluster:
@@ -59,7 +36,7 @@ def cluster(name: str = "pve", nodes: int = 3) -> Cluster:
 async def test_migrations_are_idempotent(engine: AsyncEngine) -> None:
     """Upgrading an up-to-date database changes nothing and stays at the head revision."""
     await upgrade(engine)
-    assert await current_revision(engine) == "0003"
+    assert await current_revision(engine) == "0004"
 
 
 async def test_a_cluster_round_trips_with_its_nodes(engine: AsyncEngine) -> None:
