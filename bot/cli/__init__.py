@@ -23,6 +23,7 @@ from bot.cli.diagnose import diagnose, diagnose_all, list_checks, print_report
 from bot.cli.inventory import inventory_app
 from bot.cli.lab import lab_app, print_status
 from bot.cli.run import run
+from bot.cli.runbooks import runbooks_app
 from bot.lab.faults import FaultKind, FaultParams
 from bot.lab.lab import Lab
 from bot.store.database import open_database
@@ -39,6 +40,7 @@ app = typer.Typer(
 app.add_typer(lab_app, name="lab")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(config_app, name="config")
+app.add_typer(runbooks_app, name="runbooks")
 app.command("diagnose")(diagnose)
 app.command("checks")(list_checks)
 app.command("run")(run)
