@@ -22,6 +22,12 @@ CONFIG_ENV = "QUORUMBOT_CONFIG"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:////var/lib/quorumbot/quorumbot.db"
 
 
+def _default_runbooks_dir() -> Path:
+    """The repository's runbooks/ in a checkout; else where a package would install them."""
+    checkout = Path(__file__).resolve().parents[1] / "runbooks"
+    return checkout if checkout.is_dir() else Path("/usr/share/quorumbot/runbooks")
+
+
 def _cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
@@ -110,6 +116,8 @@ class Settings(BaseSettings):
     """SQLAlchemy async URL: sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PW@HOST/DB."""
     ssh: SshSettings = Field(default_factory=SshSettings)
     lab: LabSettings = Field(default_factory=LabSettings)
+    runbooks_dir: Path = Field(default_factory=lambda: _default_runbooks_dir())
+    """Where the runbook YAML files are (`quorumbot runbooks validate` checks them)."""
     slack: SlackSettings = Field(default_factory=SlackSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 

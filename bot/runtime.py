@@ -15,16 +15,20 @@ import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import MonitorSettings, Settings
 from bot.errors import ConfigError
+from bot.monitor.service import ClusterMonitor
 from bot.operations import Operations
 from bot.policy import Policy
 from bot.policy_file import load_policy
+from bot.runbooks.loader import load_runbooks
 from bot.slack import serve
 from bot.slack.app import build_app, build_client
+from bot.slack.notifier import SlackNotifier
 from bot.ssh import SshPool
 from bot.store.counters import CounterRepo
 from bot.store.database import open_database
+from bot.store.monitor_state import MonitorStateRepo
 from bot.store.repos import AuditRepo, InventoryRepo
 from bot.tasks import Supervisor
 
@@ -39,6 +43,14 @@ def policy_from(path: Path | None) -> Policy:
     return load_policy(path)
 
 
+def alert_channel(monitor: MonitorSettings, policy: Policy, cluster: str) -> str | None:
+    """Where a cluster's alert threads go: configured, else the first channel that sees it."""
+    chosen = monitor.alert_channels.get(cluster) or monitor.alert_channels.get("*")
+    if chosen:
+        return chosen
+    return next((c for c, grant in policy.channels.items() if grant.grants(cluster)), None)
+
+
 async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Serve Slack until `stop` is set or the process gets SIGINT/SIGTERM."""
     slack = settings.slack
@@ -48,6 +60,7 @@ async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> N
             ["slack.bot_token: required to run the bot (the xoxb-… Bot User OAuth Token)"],
         )
     policy = policy_from(slack.policy_file)
+    runbooks = load_runbooks([settings.runbooks_dir])  # a broken runbook stops the start
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -63,7 +76,18 @@ async def run_bot(settings: Settings, *, stop: asyncio.Event | None = None) -> N
         stack.push_async_callback(supervisor.close)
         client = build_client(slack)
         ops = Operations(InventoryRepo(engine), audit, pool, CounterRepo(engine))
-        app = build_app(slack, ops, policy, supervisor, client)
+        monitors: dict[str, ClusterMonitor] = {}
+        app = build_app(slack, ops, policy, supervisor, client, monitors, runbooks)
+        if settings.monitor.enabled:
+            notifier = SlackNotifier(client, lambda c: alert_channel(settings.monitor, policy, c))
+            state = MonitorStateRepo(engine)
+            for cluster in await ops.clusters():
+                monitor = ClusterMonitor(
+                    cluster, pool=pool, state=state, notifier=notifier, settings=settings.monitor
+                )
+                await monitor.start(supervisor)
+                monitors[cluster.name] = monitor
+            _announce(f"monitoring {len(monitors)} cluster(s)")
 
         if slack.app_token is not None:
             serving = serve.socket_mode(app, slack.app_token.get_secret_value(), client)

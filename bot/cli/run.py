@@ -14,6 +14,8 @@ def run(config: ConfigOption = None) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # asyncssh narrates every channel at INFO: thousands of lines an hour with streams and polls.
+    logging.getLogger("asyncssh").setLevel(max(logging.WARNING, logging.getLogger().level))
     from bot.runtime import run_bot  # slack_bolt loads in a second; only `run` pays for it
 
     run_async(lambda: run_bot(settings))

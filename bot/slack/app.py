@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -22,7 +23,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import policy as authz
 from bot.config import SlackSettings
 from bot.errors import BotError, UsageError
+from bot.monitor.service import ClusterMonitor
 from bot.operations import Operations
+from bot.runbooks.model import Runbook
 from bot.slack import blocks
 from bot.slack.commands import Command, parse_command
 from bot.slack.directory import UserGroups
@@ -101,6 +104,25 @@ class SlackFrontend:
             name=f"slack click {click.action.action_id} for {caller.user_id}",
         )
 
+    async def on_incident(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        """Acknowledge or snooze, from the alert's own buttons; the root updates itself."""
+        await ack()
+        try:
+            click = read_block_actions(body)
+            channel = click.channel_id
+            if channel is None:
+                raise UsageError("this button is not in a channel")
+            caller = Caller(click.user_id, channel, await self.groups.of(click.user_id))
+            done = await self.handlers.incident_action(
+                caller, click.action.action_id, click.action.chosen
+            )
+        except BotError as exc:
+            await _respond(respond, blocks.error_message(str(exc)), replace=False)
+            return
+        if not done:
+            text = "That incident is already resolved (or no longer tracked); nothing changed."
+            await _respond(respond, blocks.text_message(text), replace=False)
+
     async def on_home_opened(self, event: dict[str, Any]) -> None:
         user = event.get("user")
         if not isinstance(user, str) or event.get("tab", "home") != "home":
@@ -158,6 +180,8 @@ def build_app(
     policy: authz.Policy,
     supervisor: Supervisor,
     client: AsyncWebClient,
+    monitors: Mapping[str, ClusterMonitor] | None = None,
+    runbooks: Mapping[str, Runbook] | None = None,
 ) -> AsyncApp:
     """The bolt app with our listeners; request signatures are verified in HTTP mode."""
     http = settings.mode == "http"
@@ -173,9 +197,16 @@ def build_app(
         request_verification_enabled=http,
         raise_error_for_unhandled_request=False,
     )
-    frontend = SlackFrontend(Handlers(ops, policy), UserGroups(client, policy), supervisor, client)
+    handlers = Handlers(
+        ops,
+        policy,
+        monitors if monitors is not None else {},
+        runbooks if runbooks is not None else {},
+    )
+    frontend = SlackFrontend(handlers, UserGroups(client, policy), supervisor, client)
     app.command(COMMAND)(frontend.on_command)
     app.action(ACTION_IDS)(frontend.on_action)
+    app.action(re.compile(r"^incident\.(ack|snooze)$"))(frontend.on_incident)
     app.event("app_home_opened")(frontend.on_home_opened)
     return app
 

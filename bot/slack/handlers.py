@@ -7,16 +7,23 @@ happens before any work, so a refused or malformed command changes nothing and r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from bot import policy as authz
 from bot.errors import BotError, UnknownCluster, UsageError
 from bot.health import ClusterHealth, cluster_health
 from bot.model import Cluster
+from bot.monitor.service import ClusterMonitor
 from bot.operations import Operations
+from bot.runbooks.model import Runbook
 from bot.slack import blocks
+from bot.slack.blocks.alert import SnoozeChoice
 from bot.slack.commands import SPECS, Command, Verb, usage_of
+
+log = logging.getLogger(__name__)
 
 
 class Denied(BotError):
@@ -71,14 +78,21 @@ ACTIONS: dict[Verb, authz.Action | None] = {
     Verb.RUN: authz.Action.RUN_RUNBOOK,
 }
 
-QUICK = frozenset({Verb.HELP, Verb.WHOAMI, Verb.CAN_I, Verb.RUNBOOKS, Verb.INCIDENTS})
+QUICK = frozenset({Verb.HELP, Verb.WHOAMI, Verb.CAN_I, Verb.RUNBOOKS, Verb.INCIDENTS, Verb.RUN})
 """Answered inside the ack: no SSH, no waiting."""
+
+
+SNOOZE_MINUTES = frozenset({15, 60, 240, 1440})
+"""The snooze menu's choices; a forged value outside them is refused."""
 
 
 @dataclass
 class Handlers:
     ops: Operations
     policy: authz.Policy
+    monitors: Mapping[str, ClusterMonitor] = field(default_factory=dict)
+    installed: Mapping[str, Runbook] = field(default_factory=dict)
+    """The runbooks loaded at start, by id."""
     _table: dict[Verb, Callable[[Command, Caller], Awaitable[Reply]]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -203,22 +217,77 @@ class Handlers:
 
     async def incidents(self, command: Command, caller: Caller) -> Reply:
         await self.admit(command, caller)
-        return Reply(
-            blocks.text_message(
-                "This bot is not running the membership monitor, so it tracks no incidents. "
-                "Use `/quorum status` for the current state."
+        if not self.monitors:
+            return Reply(
+                blocks.text_message(
+                    "This bot is not running the membership monitor, so it tracks no incidents. "
+                    "Use `/quorum status` for the current state."
+                )
             )
-        )
+        names = [c.name for c in await self.ops.clusters()]
+        visible = authz.visible_clusters(self.policy, caller.channel_id, names)
+        open_ones = [
+            i
+            for name in visible
+            if name in self.monitors
+            for i in self.monitors[name].open_incidents()
+        ]
+        if not open_ones:
+            shown = ", ".join(visible) or "none"
+            return Reply(
+                blocks.text_message(f"No open incidents in the clusters of this channel ({shown}).")
+            )
+        lines = [
+            f"*{i.cluster}* {i.kind}: {i.summary} (since {i.opened_at:%Y-%m-%d %H:%M} UTC, {i.state.value})"
+            for i in open_ones
+        ]
+        return Reply(blocks.text_message("\n".join(lines)))
+
+    async def incident_action(self, caller: Caller, action_id: str, value: str) -> bool:
+        """Acknowledge or snooze an incident from its alert; False when it is no longer active."""
+        if action_id == "incident.ack":
+            incident_id, minutes = value, None
+        else:
+            try:
+                choice = SnoozeChoice.decode(value)
+            except ValueError:
+                raise UsageError("this snooze menu carries no readable choice") from None
+            if choice.minutes not in SNOOZE_MINUTES:
+                raise UsageError(f"cannot snooze for {choice.minutes} minutes")
+            incident_id, minutes = choice.incident, choice.minutes
+        for monitor in self.monitors.values():
+            incident = monitor.tracker.incident(incident_id)
+            if incident is not None:
+                break
+        else:
+            log.info("%s on unknown incident %s (by %s)", action_id, incident_id, caller.audit_name)
+            return False
+        self._allow(caller, authz.Action.ACKNOWLEDGE, incident.cluster)
+        log.info("%s %s (%s) by %s", action_id, incident_id, incident.state, caller.audit_name)
+        if minutes is None:
+            return await monitor.acknowledge(incident_id, by=caller.audit_name)
+        until = datetime.now(UTC) + timedelta(minutes=minutes)
+        return await monitor.snooze(incident_id, until, by=caller.audit_name)
 
     async def runbooks(self, command: Command, caller: Caller) -> Reply:
         await self.admit(command, caller)
-        return Reply(blocks.text_message("No runbooks are installed in this bot yet."))
+        if not self.installed:
+            return Reply(blocks.text_message("No runbooks are installed in this bot."))
+        lines = [
+            f"*{r.title}*\n`{r.usage}`" for r in sorted(self.installed.values(), key=lambda r: r.id)
+        ]
+        return Reply(blocks.text_message("\n\n".join(lines)))
 
     async def run(self, command: Command, caller: Caller) -> Reply:
         await self.admit(command, caller)
-        runbook = command.arg("RUNBOOK")
+        name = command.arg("RUNBOOK") or ""
+        runbook = self.installed.get(name)
+        if runbook is None:
+            known = ", ".join(sorted(self.installed)) or "none are installed"
+            raise UsageError(f"no runbook named {name!r} ({known}); see `/quorum runbooks`")
         raise UsageError(
-            f"no runbook named {runbook!r} (none are installed); see `/quorum runbooks`"
+            f"`{runbook.usage}`: this version plans and validates runbooks "
+            "(`quorumbot runbooks validate`) but cannot run them from chat yet; nothing was changed"
         )
 
     async def history(self, command: Command, caller: Caller) -> Reply:

@@ -31,13 +31,26 @@ class SlashCommand(BaseModel):
     response_url: str = ""
 
 
+class _Option(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    value: str = Field(max_length=2000)
+
+
 class Action(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     action_id: str = Field(max_length=255)
     block_id: str = ""
     value: str = Field(default="", max_length=2000)
+    selected_option: _Option | None = None
+    """Menus (static_select) send the chosen option instead of a value."""
     action_ts: str = ""
+
+    @property
+    def chosen(self) -> str:
+        """The button's value or the menu option picked."""
+        return self.selected_option.value if self.selected_option else self.value
 
 
 class _Id(BaseModel):

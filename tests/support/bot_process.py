@@ -108,6 +108,8 @@ def bot_env(
         "QUORUMBOT_SLACK__HTTP_PORT": "0",
         "QUORUMBOT_SSH__CONNECT_TIMEOUT_S": "2",
         "QUORUMBOT_LOG_LEVEL": "info",
+        # Off unless a test is about it: its alerts would mix with the commands under test.
+        "QUORUMBOT_MONITOR__ENABLED": "false",
         "HOME": str(tmp),
     }
     if signing_secret is not None:

@@ -47,6 +47,7 @@ async def test_empty_text_is_help(bot: Driver) -> None:
         ("status \x00\x01", "control characters"),
         ("history 0", "COUNT must be a number from 1 to 100"),
         ("run", "missing RUNBOOK"),
+        ("run frobnicate", "no runbook named 'frobnicate'"),
     ],
 )
 async def test_bad_input_gets_a_precise_ephemeral_usage_message(
@@ -196,7 +197,12 @@ async def test_incidents_and_runbooks_say_what_is_there(bot: Driver) -> None:
     incidents = await bot.command("incidents")
     assert "monitor" in incidents.text
     runbooks = await bot.command("runbooks")
-    assert "runbook" in runbooks.text.lower()
+    escaped = "rejoin-node cluster=&lt;cluster&gt; node=&lt;node&gt;"  # mrkdwn-escaped
+    assert escaped in runbooks.text
+    run = await bot.command("run rejoin-node cluster=alpha node=alpha1")
+    assert "cannot run them from chat yet" in run.text
+    unknown = await bot.command("run frobnicate")
+    assert "no runbook named 'frobnicate'" in unknown.text
 
 
 async def test_a_diagnose_button_runs_the_diagnosis(bot: Driver) -> None:

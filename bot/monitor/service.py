@@ -1,0 +1,145 @@
+"""The monitor of one cluster: its streams and its poll feed one tracker; effects go to people.
+
+Everything for a cluster passes one lock in arrival order, so the tracker (pure) sees one
+observation at a time. Incidents are saved before and after they are published: a restart
+rebuilds the tracker from them and resumes every stream after its saved journal cursor, so it
+neither loses nor repeats an incident or its thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.config import MonitorSettings
+from bot.model import Cluster
+from bot.monitor.effects import Effect
+from bot.monitor.incident import Incident
+from bot.monitor.journal import follow
+from bot.monitor.ledger import TrackerSettings
+from bot.monitor.notify import Notifier
+from bot.monitor.observations import Observation, Tick
+from bot.monitor.poll import poll_cluster
+from bot.monitor.tracker import Tracker
+from bot.ssh import SshPool
+from bot.store.monitor_state import MonitorStateRepo
+from bot.tasks import Supervisor
+
+log = logging.getLogger(__name__)
+
+TICK_S = 5.0
+
+
+class ClusterMonitor:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        pool: SshPool,
+        state: MonitorStateRepo,
+        notifier: Notifier,
+        settings: MonitorSettings,
+    ) -> None:
+        self.cluster = cluster
+        self._pool = pool
+        self._state = state
+        self._notifier = notifier
+        self._settings = settings
+        self._lock = asyncio.Lock()
+        self._tracker: Tracker | None = None
+        self._saved: dict[str, dict[str, object]] = {}
+
+    @property
+    def tracker(self) -> Tracker:
+        if self._tracker is None:
+            raise RuntimeError(f"the monitor of {self.cluster.name} has not started")
+        return self._tracker
+
+    async def start(self, supervisor: Supervisor) -> None:
+        """Rebuild from what was saved, then follow every node and poll the cluster."""
+        rows = await self._state.unresolved(self.cluster.name)
+        saved = [Incident.model_validate(d) for d in rows]
+        self._saved = {i.id: d for i, d in zip(saved, rows, strict=True)}
+        cursors = await self._state.cursors(self.cluster.name)
+        self._tracker = Tracker(
+            self.cluster,
+            TrackerSettings(hold_down_s=self._settings.hold_down_s),
+            incidents=saved,
+        )
+        name = self.cluster.name
+        for node in self.cluster.nodes:
+            supervisor.spawn(
+                follow(
+                    self._pool,
+                    node,
+                    cursor=cursors.get(node.name),
+                    sink=self.observe,
+                    save_cursor=self._save_cursor,
+                    backoff_max_s=self._settings.stream_backoff_max_s,
+                ),
+                name=f"journal stream {name}/{node.name}",
+            )
+        supervisor.spawn(self._poll_forever(), name=f"poll {name}")
+        supervisor.spawn(self._tick_forever(), name=f"tick {name}")
+
+    async def observe(self, observation: Observation) -> None:
+        async with self._lock:
+            await self._apply(self.tracker.observe(observation))
+
+    async def acknowledge(self, incident_id: str, by: str) -> bool:
+        """Record who owns the incident; False when it is unknown here or already resolved."""
+        async with self._lock:
+            effects = self.tracker.acknowledge(incident_id, by, _now())
+            await self._apply(effects)
+            return bool(effects)
+
+    async def snooze(self, incident_id: str, until: datetime, by: str) -> bool:
+        async with self._lock:
+            effects = self.tracker.snooze(incident_id, until, by, _now())
+            await self._apply(effects)
+            return bool(effects)
+
+    def open_incidents(self) -> list[Incident]:
+        return [i for i in self.tracker.incidents if i.active]
+
+    async def _apply(self, effects: Sequence[Effect]) -> None:
+        await self._save_changed()
+        if not effects:
+            return
+        posted = await self._notifier.publish(effects)
+        for incident in posted:
+            self.tracker.remember_thread(incident.id, incident.thread)
+        await self._save_changed()
+
+    async def _save_changed(self) -> None:
+        """Save every incident that differs from what was saved (muted ones change silently)."""
+        for incident in self.tracker.incidents:
+            data = incident.model_dump(mode="json")
+            if self._saved.get(incident.id) == data:
+                continue
+            await self._state.save_incident(
+                incident.id, incident.cluster, incident.state.value, data
+            )
+            self._saved[incident.id] = data
+
+    async def _save_cursor(self, node: str, cursor: str) -> None:
+        await self._state.save_cursor(self.cluster.name, node, cursor)
+
+    async def _poll_forever(self) -> None:
+        while True:
+            try:
+                await self.observe(await poll_cluster(self._pool, self.cluster))
+            except Exception:  # a bug in one round must not end the watch
+                log.exception("poll of %s failed", self.cluster.name)
+            await asyncio.sleep(self._settings.poll_interval_s)
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            await self.observe(Tick(at=_now()))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
