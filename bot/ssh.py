@@ -354,8 +354,9 @@ class SshPool:
             raise
         async with channels:
             try:
+                # Unread stderr would fill the channel window and stall stdout: discard it.
                 process = await conn.create_process(
-                    shlex.join(argv), encoding="utf-8", errors="replace"
+                    shlex.join(argv), encoding="utf-8", errors="replace", stderr=asyncssh.DEVNULL
                 )
             except (asyncssh.Error, OSError) as exc:
                 error = HostUnreachable(node.name, f"could not start a command: {exc}", argv)

@@ -24,8 +24,11 @@ log = logging.getLogger(__name__)
 _CURSOR_MAX = 512
 
 
-def journal_argv(cursor: str | None) -> tuple[str, ...]:
-    """The follower's command; the cursor comes from journald's own output, so it is checked."""
+def journal_argv(cursor: str | None, since: datetime | None = None) -> tuple[str, ...]:
+    """The follower's command: after `cursor`, else since `since` (a reconnect), else from now.
+
+    The cursor comes from journald's own output, so it is checked before it is passed on.
+    """
     base = ("journalctl", "-u", "corosync", "-f", "-o", "json", "--no-pager")
     if (
         cursor
@@ -34,6 +37,8 @@ def journal_argv(cursor: str | None) -> tuple[str, ...]:
         and not cursor.startswith("-")
     ):
         return (*base, "--after-cursor", cursor)
+    if since is not None:
+        return (*base, "--since", f"@{int(since.timestamp())}")
     return (*base, "-n", "0")
 
 
@@ -54,26 +59,38 @@ async def follow(
 ) -> None:
     """Follow until cancelled; every connect and loss is reported to `sink` as a StreamState."""
     delay_s = 1.0
+    lost_at: datetime | None = None
     while True:
+        received = 0
         try:
+            argv = journal_argv(cursor, lost_at)
             async with pool.stream(
-                node, journal_argv(cursor), actor=actor, reason="monitor journal stream"
+                node, argv, actor=actor, reason="monitor journal stream"
             ) as lines:
                 await sink(StreamState(node.cluster, node.name, _now(), connected=True))
-                delay_s = 1.0
                 async for line in lines:
+                    received += 1
+                    delay_s = 1.0  # only a stream that delivers counts as working
                     record = parse_journal_json(line)
                     if not isinstance(record, LogRecord):
                         continue
-                    at = record.at or _now()
-                    await sink(JournalSeen(node.cluster, node.name, classify(record), at))
+                    await sink(
+                        JournalSeen(node.cluster, node.name, classify(record), record.at or _now())
+                    )
                     if record.cursor:
                         cursor = record.cursor
                         await save_cursor(node.name, cursor)
-            problem = "the journal follower ended"
+            problem = "the journal follower ended" + ("" if received else " without a line")
         except SshError as exc:
             problem = str(exc)
-        await sink(StreamState(node.cluster, node.name, _now(), connected=False, error=problem))
+        except Exception as exc:  # the watch must outlive any one failure (a full disk, a bug)
+            log.exception("journal stream from %s failed", node.name)
+            problem = f"{type(exc).__name__}: {exc}"
+        lost_at = lost_at if received == 0 and lost_at else _now()
+        try:
+            await sink(StreamState(node.cluster, node.name, _now(), connected=False, error=problem))
+        except Exception:
+            log.exception("reporting the loss of the stream from %s failed", node.name)
         log.info(
             "journal stream from %s lost (%s); retrying in %.0f s", node.name, problem, delay_s
         )

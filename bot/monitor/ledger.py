@@ -54,6 +54,10 @@ class TrackerSettings(BaseModel):
     routine)."""
     votes_grace_s: float = Field(default=300.0, ge=0.0)
     """Expected and total votes must differ this long (a join or leave passes through it)."""
+    link_grace_s: float = Field(default=10.0, ge=0.0)
+    """A knet link down waits this long before it is a link incident: when its node leaves
+    the membership meanwhile (token timeout and consensus come after knet's own timeout), the
+    membership incident tells the story and the link events join its timeline instead."""
     keep_resolved_s: float = Field(default=86_400.0, ge=0.0)
     """Resolved incidents stay in ``Tracker.incidents`` this long, for the store to keep."""
 

@@ -17,6 +17,8 @@ from bot.model import Cluster, CommandResult, Node
 from bot.monitor.observations import NodeView, Poll
 from bot.ssh import SshPool
 
+_STOPPED = frozenset({"inactive", "failed", "deactivating"})
+
 POLL_COMMANDS = (
     BatchItem(("systemctl", "is-active", "corosync"), 5.0),
     BatchItem(("corosync-quorumtool", "-s"), 5.0),
@@ -48,7 +50,9 @@ def node_view(
     """What one node's two answers say; an answer we cannot read leaves its fields unknown."""
     running = None
     if active is not None and active.exit_status not in TIMED_OUT:
-        running = active.stdout.strip() == "active"
+        state = active.stdout.strip()
+        # A D-Bus hiccup or an unknown answer is "could not tell", never "not running".
+        running = True if state == "active" else False if state in _STOPPED else None
     status = None
     if quorum is not None and quorum.exit_status not in TIMED_OUT:
         parsed = parse_quorumtool_status(quorum.stdout, quorum.stderr, quorum.exit_status)

@@ -138,7 +138,10 @@ class ClusterMonitor:
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(TICK_S)
-            await self.observe(Tick(at=_now()))
+            try:
+                await self.observe(Tick(at=_now()))
+            except Exception:  # hold-downs and snoozes must keep ending
+                log.exception("tick of %s failed", self.cluster.name)
 
 
 def _now() -> datetime:

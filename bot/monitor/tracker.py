@@ -67,6 +67,11 @@ class Tracker:
         self._quorum_lost: dict[str, bool] = {}
         self._rejoined: set[str] = set()
         self._prehistory: deque[TimelineEntry] = deque(maxlen=PREHISTORY_MAX)
+        # Links down not yet announced (see TrackerSettings.link_grace_s), and the times of
+        # down/up cycles completed meanwhile.
+        self._pending_links: dict[LinkDown, datetime] = {}
+        self._pending_cycles: list[datetime] = []
+        self._pending_since: datetime | None = None
 
     @property
     def incidents(self) -> tuple[Incident, ...]:
@@ -89,6 +94,7 @@ class Tracker:
         elif isinstance(observation, StreamState):
             effects += self._stream(observation)
         effects += self._streams_due(at)
+        effects += self._links_due(at)
         self._ledger.prune(at)
         return effects
 
@@ -374,16 +380,9 @@ class Tracker:
             # A node that left the membership takes its links with it: the membership thread
             # tells that story; a second thread for the same node would only be noise.
             return self._remember(entry, "membership") if entry else []
+        if incident is None:
+            return self._pend_link(event.kind == "link-down", link, at, entry)
         if event.kind == "link-down":
-            if incident is None:
-                return self._ledger.open(
-                    "link",
-                    at,
-                    summary=wording.links_summary((link,), 0, 0, window),
-                    entries=[*self._take_prehistory(at), *(e for e in (entry,) if e)],
-                    links_down=(link,),
-                    affected=self._ordered(link.nodes),
-                )
             if link in incident.links_down:
                 return self._ledger.change(incident, at, entry=entry)  # the other end says so too
             links = tuple(sorted({*incident.links_down, link}, key=lambda x: (x.nodes, x.link)))
@@ -397,8 +396,8 @@ class Tracker:
                 affected=self._ordered({*incident.affected, *link.nodes}),
                 stable_since=None,
             )
-        if incident is None or link not in incident.links_down:
-            return self._ledger.change(incident, at, entry=entry) if incident else []
+        if link not in incident.links_down:
+            return self._ledger.change(incident, at, entry=entry)
         links = tuple(x for x in incident.links_down if x != link)
         if links:
             recent = len(self._ledger.recent_flaps(incident, at))
@@ -488,6 +487,57 @@ class Tracker:
         wanted = set(names)
         known = [n for n in self._inventory if n in wanted]
         return (*known, *sorted(wanted - set(known)))
+
+    def _pend_link(
+        self, down: bool, link: LinkDown, at: datetime, entry: TimelineEntry | None
+    ) -> list[Effect]:
+        """Hold a link event back for the grace period; it may belong to a node that leaves."""
+        if entry is not None:
+            self._prehistory.append(entry)
+        if down:
+            self._pending_links.setdefault(link, at)
+            self._pending_since = self._pending_since or at
+        elif link in self._pending_links:
+            del self._pending_links[link]
+            if not self._pending_links:
+                self._pending_cycles.append(at)
+        return []
+
+    def _links_due(self, at: datetime) -> list[Effect]:
+        """Links held back past the grace period: part of a membership incident, or their own."""
+        since = self._pending_since
+        if since is None or (at - since).total_seconds() < self._settings.link_grace_s:
+            return []
+        gone = self._ledger.active("membership")
+        left = set(gone.affected) if gone is not None else set()
+        links = tuple(
+            sorted(
+                (x for x in self._pending_links if not set(x.nodes) & left),
+                key=lambda x: (x.nodes, x.link),
+            )
+        )
+        cycles = tuple(self._pending_cycles)
+        folded = len(links) < len(self._pending_links) or (cycles and gone is not None)
+        self._pending_links.clear()
+        self._pending_cycles = []
+        self._pending_since = None
+        if folded and not links:
+            return []  # the membership incident has these events in its timeline already
+        if not links and not cycles:
+            return []
+        window = self._settings.flap_window_s
+        recent = tuple(t for t in cycles if (at - t).total_seconds() <= window)
+        return self._ledger.open(
+            "link",
+            since,
+            summary=wording.links_summary(links, len(cycles), len(recent), window),
+            entries=self._take_prehistory(at),
+            links_down=links,
+            affected=self._ordered({n for x in links for n in x.nodes}),
+            flap_count=len(cycles),
+            recent_flaps=recent,
+            stable_since=None if links else cycles[-1],
+        )
 
     def _take_prehistory(self, at: datetime) -> list[TimelineEntry]:
         window = timedelta(seconds=self._settings.flap_window_s)

@@ -80,6 +80,9 @@ class SlackFrontend:
         except BotError as exc:
             await ack(**_ephemeral(blocks.error_message(str(exc))))
             return
+        except Exception:  # noqa: BLE001 - _oops logs it; the user still gets an answer
+            await ack(**_ephemeral(_oops("/quorum")))
+            return
         await ack(**_ephemeral(blocks.working_message(f"{command.verb.value}…")))
         self.supervisor.spawn(
             self._answer(command, caller, respond),
@@ -98,6 +101,9 @@ class SlackFrontend:
             await self.handlers.admit(command, caller)
         except BotError as exc:
             await _respond(respond, blocks.error_message(str(exc)), replace=False)
+            return
+        except Exception:  # noqa: BLE001 - _oops logs it with a reference
+            await _respond(respond, _oops("the button"), replace=False)
             return
         self.supervisor.spawn(
             self._answer(command, caller, respond, replace=False),
@@ -118,6 +124,9 @@ class SlackFrontend:
             )
         except BotError as exc:
             await _respond(respond, blocks.error_message(str(exc)), replace=False)
+            return
+        except Exception:  # noqa: BLE001 - _oops logs it with a reference
+            await _respond(respond, _oops("the alert button"), replace=False)
             return
         if not done:
             text = "That incident is already resolved (or no longer tracked); nothing changed."
@@ -142,11 +151,8 @@ class SlackFrontend:
             await self._deliver(reply, caller, respond, replace=replace)
         except BotError as exc:
             await _respond(respond, blocks.error_message(str(exc)), replace=replace)
-        except Exception:
-            incident = uuid.uuid4().hex[:8]
-            log.exception("/quorum %s failed (ref %s)", command.verb.value, incident)
-            text = f"Something went wrong on the bot's side (ref {incident}); nothing was changed."
-            await _respond(respond, blocks.error_message(text), replace=replace)
+        except Exception:  # noqa: BLE001 - _oops logs it with a reference
+            await _respond(respond, _oops(f"/quorum {command.verb.value}"), replace=replace)
 
     async def _deliver(
         self, reply: Reply, caller: Caller, respond: AsyncRespond, *, replace: bool
@@ -219,6 +225,14 @@ async def _respond(respond: AsyncRespond, message: blocks.Message, *, replace: b
         replace_original=replace,
         delete_original=False,
     )
+
+
+def _oops(what: str) -> blocks.Message:
+    """An answer for a failure of ours, with a reference to find it in the log."""
+    ref = uuid.uuid4().hex[:8]
+    log.exception("%s failed (ref %s)", what, ref)
+    text = f"Something went wrong on the bot's side (ref {ref}); nothing was changed."
+    return blocks.error_message(text)
 
 
 def _ephemeral(message: blocks.Message) -> dict[str, Any]:

@@ -118,9 +118,11 @@ class Handlers:
         action = ACTIONS[command.verb]
         if action is None:
             return None
-        self._allow(caller, action, None)  # the channel and the role first: say why not early
         if not _takes_cluster(command):
+            self._allow(caller, action, None)
             return None
+        if caller.channel_id not in self.policy.channels:
+            self._allow(caller, action, None)  # refused: the policy says why, in its words
         cluster = await self._cluster(command, caller)
         self._allow(caller, action, cluster.name)  # per-cluster rules may differ
         return cluster
@@ -225,23 +227,23 @@ class Handlers:
                 )
             )
         names = [c.name for c in await self.ops.clusters()]
-        visible = authz.visible_clusters(self.policy, caller.channel_id, names)
+        visible = self._viewable(caller, names)
+        unwatched = [n for n in visible if n not in self.monitors]
         open_ones = [
-            i
-            for name in visible
-            if name in self.monitors
-            for i in self.monitors[name].open_incidents()
+            i for n in visible if n in self.monitors for i in self.monitors[n].open_incidents()
         ]
+        # A cluster added after the bot started has no monitor yet: say so, never "no incidents".
+        caveat = (
+            f" Not monitored until the bot restarts: {', '.join(unwatched)}." if unwatched else ""
+        )
         if not open_ones:
-            shown = ", ".join(visible) or "none"
-            return Reply(
-                blocks.text_message(f"No open incidents in the clusters of this channel ({shown}).")
-            )
+            shown = ", ".join(n for n in visible if n in self.monitors) or "none"
+            return Reply(blocks.text_message(f"No open incidents in {shown}.{caveat}"))
         lines = [
             f"*{i.cluster}* {i.kind}: {i.summary} (since {i.opened_at:%Y-%m-%d %H:%M} UTC, {i.state.value})"
             for i in open_ones
         ]
-        return Reply(blocks.text_message("\n".join(lines)))
+        return Reply(blocks.text_message("\n".join(lines) + caveat))
 
     async def incident_action(self, caller: Caller, action_id: str, value: str) -> bool:
         """Acknowledge or snooze an incident from its alert; False when it is no longer active."""
@@ -294,7 +296,7 @@ class Handlers:
         await self.admit(command, caller)
         limit = int(command.arg("COUNT") or 10)
         names = [c.name for c in await self.ops.clusters()]
-        visible = set(authz.visible_clusters(self.policy, caller.channel_id, names))
+        visible = set(self._viewable(caller, names))
         records = [r for r in await self.ops.history(limit * 5) if r.cluster in visible]
         return Reply(blocks.history_message(records[:limit]))
 
@@ -318,6 +320,20 @@ class Handlers:
         if wanted not in visible:
             raise Denied(f"cluster {wanted!r} is not granted to this channel")
         return await self.ops.cluster(wanted)
+
+    def _viewable(self, caller: Caller, names: list[str]) -> list[str]:
+        """The clusters this channel covers on which the caller may view (per-cluster roles)."""
+        return [
+            name
+            for name in authz.visible_clusters(self.policy, caller.channel_id, names)
+            if authz.decide(
+                self.policy,
+                actor=caller.actor,
+                action=authz.Action.VIEW,
+                channel_id=caller.channel_id,
+                cluster=name,
+            ).allowed
+        ]
 
     def _allow(self, caller: Caller, action: authz.Action, cluster: str | None) -> None:
         decision = authz.decide(

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -83,8 +84,8 @@ class SlackNotifier:
         message = alert_root(incident, suggested_runbook=self._runbook_for(incident))
         try:
             answer = await self._client.chat_postMessage(channel=channel, **message.payload())
-        except SlackApiError as exc:
-            log.error("could not post incident %s: %s", incident.id, exc.response.get("error"))
+        except (SlackApiError, OSError, TimeoutError, aiohttp.ClientError) as exc:
+            log.error("could not post incident %s: %s", incident.id, _why(exc))
             return None
         return incident.with_thread(str(answer["channel"]), str(answer["ts"]))
 
@@ -96,8 +97,8 @@ class SlackNotifier:
             await self._client.chat_update(
                 channel=incident.thread.channel, ts=incident.thread.ts, **message.payload()
             )
-        except SlackApiError as exc:
-            log.error("could not update incident %s: %s", incident.id, exc.response.get("error"))
+        except (SlackApiError, OSError, TimeoutError, aiohttp.ClientError) as exc:
+            log.error("could not update incident %s: %s", incident.id, _why(exc))
 
     async def _reply(self, group: Sequence[Note]) -> None:
         incident = group[-1].incident
@@ -108,8 +109,8 @@ class SlackNotifier:
             await self._client.chat_postMessage(
                 channel=incident.thread.channel, thread_ts=incident.thread.ts, **message.payload()
             )
-        except SlackApiError as exc:
-            log.error("could not reply in incident %s: %s", incident.id, exc.response.get("error"))
+        except (SlackApiError, OSError, TimeoutError, aiohttp.ClientError) as exc:
+            log.error("could not reply in incident %s: %s", incident.id, _why(exc))
 
 
 def _duration(span: timedelta) -> str:
@@ -119,3 +120,9 @@ def _duration(span: timedelta) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error"))
+    return f"{type(exc).__name__}: {exc}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.monitor.effects import Effect
 from bot.monitor.incident import IncidentState, LinkDown
+from bot.monitor.observations import Tick
 from bot.monitor.tracker import Tracker
 from tests.monitor.scenario import at, cluster, healthy, kinds, link, notes, without
 
@@ -28,17 +29,30 @@ def flap_ten_times(tracker: Tracker) -> list[Effect]:
     return effects
 
 
-def test_a_link_going_down_opens_a_link_incident() -> None:
-    """The first "link: host: 3 link: 0 is down" opens a link incident naming both ends."""
+def test_a_link_still_down_after_the_grace_period_opens_a_link_incident() -> None:
+    """A link down whose nodes stay members opens a link incident naming both ends, once."""
     tracker = Tracker(cluster())
-    effects = tracker.observe(link(at(0), "qbcap1", 3, "down"))
+    assert tracker.observe(link(at(0), "qbcap1", 3, "down")) == []
+    # The other end's report of the same link changes nothing anyone sees.
+    assert tracker.observe(link(at(0.1), "qbcap3", 1, "down")) == []
+    effects = tracker.observe(Tick(at=at(10)))
     assert kinds(effects) == ["Opened"]
     incident = effects[0].incident
     assert incident.kind == "link"
     assert incident.links_down == (LinkDown(nodes=("qbcap1", "qbcap3"), link=0),)
     assert incident.summary == "knet link down: qbcap1–qbcap3 link 0"
-    # The other end's report of the same link changes nothing anyone sees.
-    assert tracker.observe(link(at(0.1), "qbcap3", 1, "down")) == []
+    assert tracker.observe(Tick(at=at(20))) == []
+
+
+def test_links_of_a_node_that_leaves_join_the_membership_incident() -> None:
+    """Link down first, then the node leaves: one membership incident tells it all, no link one."""
+    tracker = Tracker(cluster())
+    tracker.observe(link(at(0), "qbcap1", 3, "down"))
+    effects = tracker.observe(without(at(3), "qbcap3"))
+    assert [(type(e).__name__, e.incident.kind) for e in effects] == [("Opened", "membership")]
+    assert any("link" in e.text for e in effects[0].incident.timeline)
+    assert tracker.observe(Tick(at=at(15))) == []
+    assert [i.kind for i in tracker.incidents] == ["membership"]
 
 
 def test_a_link_flapping_ten_times_in_two_minutes_is_one_incident_with_ten_flaps() -> None:
@@ -71,7 +85,8 @@ def test_a_link_that_comes_back_waits_for_the_membership_to_be_whole() -> None:
     """All links up but a node still out of the membership: the link incident does not resolve."""
     tracker = Tracker(cluster())
     tracker.observe(link(at(0), "qbcap1", 3, "down"))
-    tracker.observe(link(at(5), "qbcap1", 3, "up"))
+    tracker.observe(Tick(at=at(10)))
+    tracker.observe(link(at(15), "qbcap1", 3, "up"))
     assert [
         (type(e).__name__, e.incident.kind) for e in tracker.observe(without(at(200), "qbcap3"))
     ] == [("Opened", "membership")]
@@ -83,7 +98,8 @@ def test_a_second_link_down_is_added_to_the_same_incident() -> None:
     """Another link going down while one is down joins the incident; the root is re-rendered."""
     tracker = Tracker(cluster())
     tracker.observe(link(at(0), "qbcap1", 3, "down"))
-    effects = tracker.observe(link(at(1), "qbcap2", 3, "down"))
+    tracker.observe(Tick(at=at(10)))
+    effects = tracker.observe(link(at(11), "qbcap2", 3, "down"))
     assert kinds(effects) == ["Updated"]
     assert [x.label for x in effects[0].incident.links_down] == [
         "qbcap1–qbcap3 link 0",

@@ -7,6 +7,7 @@ stopped with SIGTERM like systemd would.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -16,6 +17,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bot.lab.lab import Lab
 
 READY = re.compile(r"quorumbot: (listening on (?P<url>\S+)|socket mode connected)")
 
@@ -117,3 +120,16 @@ def bot_env(
     if app_token is not None:
         env["QUORUMBOT_SLACK__APP_TOKEN"] = app_token
     return {**env, **(extra or {})}
+
+
+def import_lab(env: dict[str, str], lab: Lab, tmp: Path) -> None:
+    """Put `lab` in the bot's inventory (trusted keys included) the way a user would."""
+    status = tmp / "lab.json"
+    status.write_text(json.dumps(lab.status().model_dump(mode="json")))
+    subprocess.run(  # our own CLI
+        [sys.executable, "-m", "bot", "inventory", "import", "--lab", str(status)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from tests.fakes.calls import Call
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.workspace import ALICE, OPS
 from tests.slack.e2e.conftest import SECRET, Driver, text_of
-from tests.support.bot_process import BotProcess, bot_env
+from tests.support.bot_process import BotProcess, bot_env, import_lab
 
 pytestmark = pytest.mark.lab
 
@@ -86,15 +84,7 @@ def monitoring(
             "QUORUMBOT_MONITOR__ALERT_CHANNELS": json.dumps({"qbt": ALERTS}),
         },
     )
-    status = tmp / "lab.json"
-    status.write_text(json.dumps(lab.status().model_dump(mode="json")))
-    subprocess.run(  # our own CLI
-        [sys.executable, "-m", "bot", "inventory", "import", "--lab", str(status)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    import_lab(env, lab, tmp)
     lab.wait_healthy(timeout_s=60)
     process = BotProcess(env).start()
     process.wait_for_line("monitoring 1 cluster")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +11,7 @@ from bot.lab.lab import Lab
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.workspace import ALICE, OPS
 from tests.slack.e2e.conftest import SECRET, Driver, text_of
-from tests.support.bot_process import BotProcess, bot_env
+from tests.support.bot_process import BotProcess, bot_env, import_lab
 
 pytestmark = pytest.mark.lab
 
@@ -42,15 +39,7 @@ def lab_bot(
         signing_secret=SECRET,
         app_token=fake_slack.app_token if mode == "socket" else None,
     )
-    status = tmp / "lab.json"
-    status.write_text(json.dumps(lab.status().model_dump(mode="json")))
-    subprocess.run(  # our own CLI
-        [sys.executable, "-m", "bot", "inventory", "import", "--lab", str(status)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    import_lab(env, lab, tmp)
     process = BotProcess(env).start()
     try:
         yield Driver(mode, fake_slack, process)
