@@ -9,7 +9,9 @@ neither loses nor repeats an incident or its thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -20,7 +22,7 @@ from bot.monitor.incident import Incident
 from bot.monitor.journal import follow
 from bot.monitor.ledger import TrackerSettings
 from bot.monitor.notify import Notifier
-from bot.monitor.observations import Observation, Tick
+from bot.monitor.observations import JournalSeen, Observation, Tick
 from bot.monitor.poll import poll_cluster
 from bot.monitor.tracker import Tracker
 from bot.ssh import SshPool
@@ -30,6 +32,10 @@ from bot.tasks import Supervisor
 log = logging.getLogger(__name__)
 
 TICK_S = 5.0
+SETTLE_S = 1.0
+"""After corosync logs a membership change, votequorum needs a moment before -s reports it."""
+POLL_CHECK_S = 0.2
+"""Slack after a hold-down ends before its fresh poll (clocks of nodes and bot differ a little)."""
 
 
 class ClusterMonitor:
@@ -50,6 +56,8 @@ class ClusterMonitor:
         self._lock = asyncio.Lock()
         self._tracker: Tracker | None = None
         self._saved: dict[str, dict[str, object]] = {}
+        self._wake = asyncio.Event()
+        self._poll_due = float("inf")
 
     @property
     def tracker(self) -> Tracker:
@@ -87,6 +95,12 @@ class ClusterMonitor:
     async def observe(self, observation: Observation) -> None:
         async with self._lock:
             await self._apply(self.tracker.observe(observation))
+        if isinstance(observation, JournalSeen) and observation.event.kind in _MEMBERSHIP_NEWS:
+            # corosync says the membership changed: check it from outside now (after votequorum
+            # has settled) rather than at the next interval, so a heal starts its hold-down
+            # when it happened and a leave is confirmed within seconds.
+            self._poll_due = min(self._poll_due, time.monotonic() + SETTLE_S)
+        self._wake.set()
 
     async def acknowledge(self, incident_id: str, by: str) -> bool:
         """Record who owns the incident; False when it is unknown here or already resolved."""
@@ -129,11 +143,28 @@ class ClusterMonitor:
 
     async def _poll_forever(self) -> None:
         while True:
+            self._poll_due = float("inf")
             try:
                 await self.observe(await poll_cluster(self._pool, self.cluster))
             except Exception:  # a bug in one round must not end the watch
                 log.exception("poll of %s failed", self.cluster.name)
-            await asyncio.sleep(self._settings.poll_interval_s)
+            last = time.monotonic()
+            # Sleep out the interval, but wake to recompute whenever an observation lands:
+            # it may have started a hold-down, or be news that needs a fresh look sooner.
+            while (remaining := self._next_poll_at(last) - time.monotonic()) > 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), remaining)
+
+    def _next_poll_at(self, last: float) -> float:
+        """When to poll next (monotonic): the interval, a hold-down's end, or news, whichever first."""
+        due = min(last + self._settings.poll_interval_s, self._poll_due)
+        now_wall, now = _now().timestamp(), time.monotonic()
+        for incident in self.tracker.incidents:
+            if incident.active and incident.stable_since is not None:
+                ends = incident.stable_since.timestamp() + self._settings.hold_down_s
+                due = min(due, now + max(ends - now_wall, 0.0) + POLL_CHECK_S)
+        return due
 
     async def _tick_forever(self) -> None:
         while True:
@@ -142,6 +173,9 @@ class ClusterMonitor:
                 await self.observe(Tick(at=_now()))
             except Exception:  # hold-downs and snoozes must keep ending
                 log.exception("tick of %s failed", self.cluster.name)
+
+
+_MEMBERSHIP_NEWS = frozenset({"membership", "quorum-lost", "quorum-regained", "node-shutdown"})
 
 
 def _now() -> datetime:

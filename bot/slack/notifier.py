@@ -66,6 +66,15 @@ class SlackNotifier:
                 at = incident.resolved_at or incident.updated_at
                 lasted = _duration(incident.duration(at))
                 notes.append(Note(incident, f"Resolved after {lasted}.", at))
+        for effect in effects:
+            incident = threaded(effect.incident)
+            if not isinstance(effect, Opened) and incident.thread is None:
+                # Its root never made it to Slack (a failed post, a crash before saving it):
+                # post it now rather than updating nothing forever.
+                opened = await self._open(incident)
+                if opened is not None:
+                    posted[opened.id] = opened
+                    roots.pop(opened.id, None)
         for incident in roots.values():
             await self._update(threaded(incident))
         for group in batches([Note(threaded(n.incident), n.text, n.at) for n in notes], NOTE_BATCH):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from bot.corosync.logs import LogRecord, events, parse_journal_json, parse_journal_text
@@ -12,13 +14,24 @@ from bot.corosync.tools.cfgtool import (
     parse_cfgtool_status,
 )
 from bot.corosync.tools.cmapctl import CmapDump, parse_cmap_output
+from bot.corosync.tools.firewall_iptables import parse_iptables_save
+from bot.corosync.tools.firewall_nft import parse_nft_ruleset
+from bot.corosync.tools.netif import (
+    parse_ethtool_stats,
+    parse_ip_addr_json,
+    parse_ip_link_stats_json,
+)
+from bot.corosync.tools.ping import parse_ping
 from bot.corosync.tools.quorumtool import (
     QuorumList,
     QuorumStatus,
     parse_quorumtool_list,
     parse_quorumtool_status,
 )
+from bot.corosync.tools.sockets import parse_ss_udp
+from bot.corosync.tools.timesync import parse_chronyc_tracking, parse_timedatectl_show
 from bot.corosync.tools.version import CorosyncVersion, parse_corosync_version
+from bot.corosync.unparsed import Unparsed
 from bot.lab import node as lab_node
 from bot.lab.lab import Lab
 
@@ -97,3 +110,37 @@ def test_journal_json_and_text(lab: Lab, node: str) -> None:
     assert all(isinstance(r, LogRecord) for r in as_json)
     assert all(isinstance(r, LogRecord) for r in as_text)
     assert [e.kind for e in events(as_json)] == [e.kind for e in events(as_text)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "parse"),
+    [
+        (("chronyc", "-n", "tracking"), parse_chronyc_tracking),
+        (("timedatectl", "show"), parse_timedatectl_show),
+        (("ip", "-j", "addr"), parse_ip_addr_json),
+        (("ip", "-s", "-j", "link"), parse_ip_link_stats_json),
+        (("ethtool", "-S", "eth0"), parse_ethtool_stats),
+        (("ss", "-uanp"), parse_ss_udp),
+        (("iptables-save",), parse_iptables_save),
+        (("ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "1", "127.0.0.1"), parse_ping),
+    ],
+    ids=lambda v: v[0] if isinstance(v, tuple) else "",
+)
+def test_host_tools_parse_with_nothing_unparsed(
+    lab: Lab, node: str, argv: tuple[str, ...], parse: Callable[[str], object]
+) -> None:
+    """The host tools the diagnosis reads give typed results on real nodes, never Unparsed."""
+    stdout, stderr, status = run(lab, node, *argv)
+    assert status == 0, stderr
+    assert not isinstance(parse(stdout), Unparsed)
+
+
+def test_nft_ruleset_parses_when_nft_is_there(lab: Lab, node: str) -> None:
+    """`nft list ruleset` (iptables-nft's tables included) parses on a real node."""
+    stdout, stderr, status = run(
+        lab, node, "sh", "-c", "command -v nft >/dev/null || exit 127; nft list ruleset"
+    )
+    if status == 127:
+        pytest.skip("nft is not installed on the lab nodes")
+    assert status == 0, stderr
+    assert not isinstance(parse_nft_ruleset(stdout), Unparsed)
