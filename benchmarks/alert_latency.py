@@ -16,6 +16,7 @@ and after healing, when the root turned resolved versus when the hold-down ended
 from __future__ import annotations
 
 import json
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -50,7 +51,7 @@ def main(faults: int) -> None:
         ):
             process = start_bot(lab, fake, Path(tmp))
             try:
-                rows = [measure(lab, fake, i) for i in range(faults)]
+                rows = [measure(lab, fake, i, Path(tmp) / "state.db") for i in range(faults)]
             finally:
                 process.stop()
     finally:
@@ -88,7 +89,7 @@ def start_bot(lab: Lab, fake: FakeSlack, tmp: Path) -> BotProcess:
     return process
 
 
-def measure(lab: Lab, fake: FakeSlack, index: int) -> dict[str, float | str]:
+def measure(lab: Lab, fake: FakeSlack, index: int, database: Path) -> dict[str, float | str]:
     kind, node = KINDS[index % len(KINDS)], NODES[index % len(NODES)]
     lab.wait_healthy(timeout_s=90)
     time.sleep(3)  # streams settled (the previous incident was seen resolved)
@@ -113,18 +114,31 @@ def measure(lab: Lab, fake: FakeSlack, index: int) -> dict[str, float | str]:
         120,
     )
     joined = membership_time(lab, survivor, since=injected, field="joined")
+    stable = stable_since(database, ts)
     row: dict[str, float | str] = {
         "fault": f"{kind.value}@{node}",
         "inject_to_alert": alerted - injected,
         "corosync_to_alert": alerted - left,
-        "resolve_after_hold_down": resolved.at - (joined + HOLD_DOWN_S),
+        "joined_to_stable": stable - joined,
+        "resolve_after_hold_down": resolved.at - (stable + HOLD_DOWN_S),
     }
     print(
         f"  {row['fault']:<24} inject->alert {row['inject_to_alert']:6.2f} s   "
         f"corosync->alert {row['corosync_to_alert']:6.2f} s   "
+        f"joined->whole {row['joined_to_stable']:5.2f} s   "
         f"resolved {row['resolve_after_hold_down']:+6.2f} s after hold-down"
     )
     return row
+
+
+def stable_since(database: Path, ts: str) -> float:
+    """When the bot's fresh checks first found the cluster whole again (its hold-down start)."""
+    with sqlite3.connect(database) as db:
+        for (data,) in db.execute("SELECT data FROM incidents"):
+            incident = json.loads(data)
+            if (incident.get("thread") or {}).get("ts") == ts:
+                return datetime.fromisoformat(incident["stable_since"]).timestamp()
+    raise RuntimeError(f"no stored incident with thread {ts}")
 
 
 def roots(fake: FakeSlack) -> list[Call]:
@@ -159,7 +173,12 @@ def wait_for(probe: Callable[[], T | None], timeout_s: float) -> T:
 
 
 def report(rows: list[dict[str, float | str]]) -> None:
-    for key in ("corosync_to_alert", "inject_to_alert", "resolve_after_hold_down"):
+    for key in (
+        "corosync_to_alert",
+        "inject_to_alert",
+        "joined_to_stable",
+        "resolve_after_hold_down",
+    ):
         values = sorted(float(r[key]) for r in rows)
         p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
         print(

@@ -32,6 +32,8 @@ from bot.tasks import Supervisor
 log = logging.getLogger(__name__)
 
 TICK_S = 5.0
+FOLLOWUP_POLLS = 10
+"""Polls a second apart after membership news, until the cluster is whole again (or not)."""
 SETTLE_S = 1.0
 """After corosync logs a membership change, votequorum needs a moment before -s reports it."""
 POLL_CHECK_S = 0.2
@@ -58,6 +60,7 @@ class ClusterMonitor:
         self._saved: dict[str, dict[str, object]] = {}
         self._wake = asyncio.Event()
         self._poll_due = float("inf")
+        self._followups = 0
 
     @property
     def tracker(self) -> Tracker:
@@ -100,6 +103,7 @@ class ClusterMonitor:
             # has settled) rather than at the next interval, so a heal starts its hold-down
             # when it happened and a leave is confirmed within seconds.
             self._poll_due = min(self._poll_due, time.monotonic() + SETTLE_S)
+            self._followups = FOLLOWUP_POLLS
         self._wake.set()
 
     async def acknowledge(self, incident_id: str, by: str) -> bool:
@@ -149,6 +153,12 @@ class ClusterMonitor:
             except Exception:  # a bug in one round must not end the watch
                 log.exception("poll of %s failed", self.cluster.name)
             last = time.monotonic()
+            if self._followups and any(
+                i.active and i.stable_since is None for i in self.tracker.incidents
+            ):
+                # The news is not whole yet (a rejoining node still syncing): look again soon.
+                self._followups -= 1
+                self._poll_due = min(self._poll_due, last + SETTLE_S)
             # Sleep out the interval, but wake to recompute whenever an observation lands:
             # it may have started a hold-down, or be news that needs a fresh look sooner.
             while (remaining := self._next_poll_at(last) - time.monotonic()) > 0:
