@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 TICK_S = 5.0
 FOLLOWUP_POLLS = 10
 """Polls a second apart after membership news, until the cluster is whole again (or not)."""
+MIN_POLL_GAP_S = 1.0
 SETTLE_S = 1.0
 """After corosync logs a membership change, votequorum needs a moment before -s reports it."""
 POLL_CHECK_S = 0.2
@@ -173,8 +174,8 @@ class ClusterMonitor:
         for incident in self.tracker.incidents:
             if incident.active and incident.stable_since is not None:
                 ends = incident.stable_since.timestamp() + self._settings.hold_down_s
-                due = min(due, now + max(ends - now_wall, 0.0) + POLL_CHECK_S)
-        return due
+                due = min(due, now + (ends - now_wall) + POLL_CHECK_S)  # past: poll at once
+        return max(due, last + MIN_POLL_GAP_S)  # an incident stuck resolving must not spin
 
     async def _tick_forever(self) -> None:
         while True:
