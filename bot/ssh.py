@@ -379,51 +379,22 @@ class SshPool:
             finally:
                 process.close()
                 status = process.exit_status
-                result = CommandResult(
-                    node=node.name,
-                    argv=argv,
-                    exit_status=status if status is not None else -1,
-                    stdout="",
-                    stderr="",
-                    started_at=started_at,
-                    duration_s=time.perf_counter() - start,
-                )
+                result = None
+                if status is not None:
+                    result = CommandResult(
+                        node=node.name,
+                        argv=argv,
+                        exit_status=status,
+                        stdout="",
+                        stderr="",
+                        started_at=started_at,
+                        duration_s=time.perf_counter() - start,
+                    )
+                why = str(error) if error else None if result else "stopped by quorumbot"
                 duration = time.perf_counter() - start
-                await self._audit_stream(
-                    node, argv, actor, reason, started_at, duration, result, received, error
+                await self._emit(
+                    node, argv, actor, reason, started_at, duration, result, why, received
                 )
-
-    async def _audit_stream(
-        self,
-        node: Node,
-        argv: tuple[str, ...],
-        actor: str,
-        reason: str,
-        started_at: datetime,
-        duration_s: float,
-        result: CommandResult,
-        received: int,
-        error: SshError | None,
-    ) -> None:
-        if self._audit is None:
-            return
-        await self._audit(
-            AuditRecord(
-                at=started_at,
-                actor=actor,
-                reason=reason,
-                cluster=node.cluster,
-                node=node.name,
-                argv=argv,
-                exit_status=result.exit_status if result.exit_status >= 0 else None,
-                error=str(error)
-                if error
-                else ("stopped by quorumbot" if result.exit_status < 0 else None),
-                duration_s=duration_s,
-                stdout_bytes=received,
-                stderr_bytes=0,
-            )
-        )
 
     async def _audit_batch_item(
         self,
@@ -716,8 +687,12 @@ class SshPool:
         duration_s: float,
         result: CommandResult | None,
         error: str | None,
+        stdout_bytes: int | None = None,
     ) -> None:
-        """Hand one audit record to the sink: every command, whether it ran, failed or not."""
+        """Hand one audit record to the sink: every command, whether it ran, failed or not.
+
+        ``stdout_bytes`` counts output the result does not hold (a stream's lines).
+        """
         if self._audit is None:
             return
         await self._audit(
@@ -731,7 +706,11 @@ class SshPool:
                 exit_status=result.exit_status if result else None,
                 error=error,
                 duration_s=duration_s,
-                stdout_bytes=len(result.stdout.encode()) if result else 0,
+                stdout_bytes=stdout_bytes
+                if stdout_bytes is not None
+                else len(result.stdout.encode())
+                if result
+                else 0,
                 stderr_bytes=len(result.stderr.encode()) if result else 0,
             )
         )

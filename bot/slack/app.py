@@ -30,7 +30,7 @@ from bot.slack import blocks
 from bot.slack.commands import Command, parse_command
 from bot.slack.directory import UserGroups
 from bot.slack.handlers import QUICK, Caller, Handlers, Reply
-from bot.slack.payloads import read_block_actions, read_json_value, read_slash_command
+from bot.slack.payloads import BlockActions, read_block_actions, read_json_value, read_slash_command
 from bot.slack.retry import retry_handlers
 from bot.tasks import Supervisor
 
@@ -92,11 +92,7 @@ class SlackFrontend:
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         try:
-            click = read_block_actions(body)
-            channel = click.channel_id
-            if channel is None:
-                raise UsageError("this button is not in a channel")
-            caller = Caller(click.user_id, channel, await self.groups.of(click.user_id))
+            click, caller = await self._clicked(body)
             command = _command_of(click.action.action_id, click.action.value)
             await self.handlers.admit(command, caller)
         except BotError as exc:
@@ -114,11 +110,7 @@ class SlackFrontend:
         """Acknowledge or snooze, from the alert's own buttons; the root updates itself."""
         await ack()
         try:
-            click = read_block_actions(body)
-            channel = click.channel_id
-            if channel is None:
-                raise UsageError("this button is not in a channel")
-            caller = Caller(click.user_id, channel, await self.groups.of(click.user_id))
+            click, caller = await self._clicked(body)
             done = await self.handlers.incident_action(
                 caller, click.action.action_id, click.action.chosen
             )
@@ -131,6 +123,14 @@ class SlackFrontend:
         if not done:
             text = "That incident is already resolved (or no longer tracked); nothing changed."
             await _respond(respond, blocks.text_message(text), replace=False)
+
+    async def _clicked(self, body: dict[str, Any]) -> tuple[BlockActions, Caller]:
+        """The click as a model and who made it where; UsageError for a forged or odd body."""
+        click = read_block_actions(body)
+        channel = click.channel_id
+        if channel is None:
+            raise UsageError("this button is not in a channel")
+        return click, Caller(click.user_id, channel, await self.groups.of(click.user_id))
 
     async def on_home_opened(self, event: dict[str, Any]) -> None:
         user = event.get("user")
