@@ -121,6 +121,27 @@ def test_a_stopped_node_opens_one_thread_that_heal_resolves(
     assert len(monitoring.roots()) == before + 1
 
 
+@pytest.mark.parametrize("kind", [FaultKind.LINK_DOWN, FaultKind.FIREWALL])
+def test_a_cut_off_node_is_one_thread_naming_it(
+    monitoring: Monitoring, healed: Lab, kind: FaultKind
+) -> None:
+    """Link down or a firewall block on qbt3: exactly one root names qbt3; heal resolves it."""
+    before = len(monitoring.roots())
+    healed.fault("qbt3", kind, FaultParams())
+    wait_until("an alert root", lambda: len(monitoring.roots()) > before)
+    root = monitoring.roots()[-1]
+    assert "qbt3" in text_of(root)
+    healed.heal("qbt3", wait=True, report=lambda _: None)
+    ts = str(root.response["ts"])
+    wait_until(
+        "the root turned resolved",
+        lambda: any("resolved" in text_of(u).lower() for u in monitoring.updates(ts)),
+        timeout_s=90,
+    )
+    roots = [str(c.params.get("text")) for c in monitoring.roots()[before:]]
+    assert len(roots) == 1, roots
+
+
 def test_acknowledge_from_the_alert_is_recorded_on_the_root(
     monitoring: Monitoring, healed: Lab
 ) -> None:
