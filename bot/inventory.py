@@ -38,6 +38,13 @@ def check_address(value: str) -> str:
     raise ValueError(f"{value!r} is neither an IP address nor a host name")
 
 
+def _check_name(value: str) -> str:
+    """Cluster and node names: what corosync, Slack and file paths all take unquoted."""
+    if not _NAME.fullmatch(value):
+        raise ValueError("use letters, digits, '.', '_' or '-' (at most 63)")
+    return value
+
+
 class NodeEntry(BaseModel):
     """A node in an inventory file."""
 
@@ -54,12 +61,7 @@ class NodeEntry(BaseModel):
     jump: str | None = None
     jump_host_key: str | None = None
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.fullmatch(value):
-            raise ValueError("use letters, digits, '.', '_' or '-' (at most 63)")
-        return value
+    _name = field_validator("name")(_check_name)
 
     @field_validator("address")
     @classmethod
@@ -93,12 +95,7 @@ class ClusterEntry(BaseModel):
     flavor: Flavor = Flavor.COROSYNC
     nodes: tuple[NodeEntry, ...] = Field(min_length=1)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not _NAME.fullmatch(value):
-            raise ValueError("use letters, digits, '.', '_' or '-' (at most 63)")
-        return value
+    _name = field_validator("name")(_check_name)
 
     @field_validator("nodes")
     @classmethod

@@ -706,14 +706,17 @@ class SshPool:
                 exit_status=result.exit_status if result else None,
                 error=error,
                 duration_s=duration_s,
-                stdout_bytes=stdout_bytes
-                if stdout_bytes is not None
-                else len(result.stdout.encode())
-                if result
-                else 0,
+                stdout_bytes=_output_bytes(result, stdout_bytes),
                 stderr_bytes=len(result.stderr.encode()) if result else 0,
             )
         )
+
+
+def _output_bytes(result: CommandResult | None, counted: int | None) -> int:
+    """Bytes of stdout: counted while streaming, else what the result holds."""
+    if counted is not None:
+        return counted
+    return len(result.stdout.encode()) if result else 0
 
 
 _ALIAS = re.compile(r"[A-Za-z0-9_.:-]+")  # a known_hosts pattern that is only itself

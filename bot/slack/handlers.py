@@ -132,15 +132,7 @@ class Handlers:
         names = [c.name for c in await self.ops.clusters()]
         mine: set[str] = set()
         for channel in self.policy.channels:
-            for name in authz.visible_clusters(self.policy, channel, names, actor=actor):
-                if authz.decide(
-                    self.policy,
-                    actor=actor,
-                    action=authz.Action.VIEW,
-                    channel_id=channel,
-                    cluster=name,
-                ).allowed:
-                    mine.add(name)
+            mine.update(self._viewable(actor, channel, names))
         clusters = [await self.ops.cluster(name) for name in sorted(mine)]
         diagnoses = await asyncio.gather(
             *(
@@ -227,7 +219,7 @@ class Handlers:
                 )
             )
         names = [c.name for c in await self.ops.clusters()]
-        visible = self._viewable(caller, names)
+        visible = self._viewable(caller.actor, caller.channel_id, names)
         unwatched = [n for n in visible if n not in self.monitors]
         open_ones = [
             i for n in visible if n in self.monitors for i in self.monitors[n].open_incidents()
@@ -296,7 +288,7 @@ class Handlers:
         await self.admit(command, caller)
         limit = int(command.arg("COUNT") or 10)
         names = [c.name for c in await self.ops.clusters()]
-        visible = set(self._viewable(caller, names))
+        visible = set(self._viewable(caller.actor, caller.channel_id, names))
         records = [r for r in await self.ops.history(limit * 5) if r.cluster in visible]
         return Reply(blocks.history_message(records[:limit]))
 
@@ -321,16 +313,16 @@ class Handlers:
             raise Denied(f"cluster {wanted!r} is not granted to this channel")
         return await self.ops.cluster(wanted)
 
-    def _viewable(self, caller: Caller, names: list[str]) -> list[str]:
-        """The clusters this channel covers on which the caller may view (per-cluster roles)."""
+    def _viewable(self, actor: authz.Actor, channel_id: str, names: list[str]) -> list[str]:
+        """The clusters `channel_id` covers on which `actor` may view (per-cluster roles)."""
         return [
             name
-            for name in authz.visible_clusters(self.policy, caller.channel_id, names)
+            for name in authz.visible_clusters(self.policy, channel_id, names, actor=actor)
             if authz.decide(
                 self.policy,
-                actor=caller.actor,
+                actor=actor,
                 action=authz.Action.VIEW,
-                channel_id=caller.channel_id,
+                channel_id=channel_id,
                 cluster=name,
             ).allowed
         ]
